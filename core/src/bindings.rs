@@ -1,0 +1,30 @@
+//! The TypeScript bindings of every type that crosses IPC, rendered by ts-rs.
+//! `cargo test -p bulkhead-core --features ts` fails when ui/src/lib/api/bindings is stale;
+//! `make bindings` rewrites it.
+
+use crate::error::{Error, ErrorKind};
+use crate::model::*;
+use ts_rs::{Config, TS};
+
+fn render<T: TS + 'static + ?Sized>(cfg: &Config) -> (String, String) {
+    let text = T::export_to_string(cfg).unwrap_or_else(|e| panic!("ts-rs could not render {}: {e}", T::name(cfg)));
+    (format!("{}.ts", T::name(cfg)), text)
+}
+
+/// (file name, contents) of every binding.
+pub fn all() -> Vec<(String, String)> {
+    let cfg = Config::new().with_large_int("number");
+    vec![
+        render::<ErrorKind>(&cfg),
+        render::<Error>(&cfg),
+        render::<ContainerState>(&cfg),
+        render::<PortMapping>(&cfg),
+        render::<ContainerSummary>(&cfg),
+        render::<ImageSummary>(&cfg),
+        render::<ConnectionState>(&cfg),
+        render::<EngineStatus>(&cfg),
+        render::<SecurityOption>(&cfg),
+        render::<SystemInfo>(&cfg),
+        render::<ListEvent>(&cfg),
+    ]
+}

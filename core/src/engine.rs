@@ -1,0 +1,387 @@
+//! The connection to a Docker engine: where it is, whether it answers, and which API version
+//! both sides speak.
+//!
+//! bollard 0.21.1 builds its URLs with `Url::join(path)` on an absolute path, which throws the
+//! `/v1.xx` prefix away (its issue #736): every request goes out unversioned and the engine
+//! answers in whatever its newest API is. Bulkhead negotiates itself — `GET /version`, then
+//! min(engine's API, the newest bollard models) — and a request modifier puts the negotiated
+//! prefix on every request. A unit test reads the request line off a socket to prove it.
+
+use crate::error::{Error, ErrorKind, Result};
+use bollard::Docker;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The oldest engine API we support and test against: Docker 20.10 (Debian 12's docker.io).
+pub const MIN_API: ApiVersion = ApiVersion { major: 1, minor: 41 };
+/// The newest API whose models bollard 0.21 carries.
+pub const MAX_API: ApiVersion = ApiVersion {
+    major: bollard::API_DEFAULT_VERSION.major_version as u16,
+    minor: bollard::API_DEFAULT_VERSION.minor_version as u16,
+};
+/// The default socket on Linux and macOS.
+pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// bollard's timeout covers a request until its response headers arrive.
+const REQUEST_TIMEOUT_SECS: u64 = 120;
+
+/// An engine API version such as 1.41.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ApiVersion {
+    pub major: u16,
+    pub minor: u16,
+}
+
+impl ApiVersion {
+    pub fn parse(s: &str) -> Option<ApiVersion> {
+        let (a, b) = s.trim().split_once('.')?;
+        Some(ApiVersion { major: a.parse().ok()?, minor: b.parse().ok()? })
+    }
+    fn encode(self) -> u32 {
+        (u32::from(self.major) << 16) | u32::from(self.minor)
+    }
+    fn decode(v: u32) -> Option<ApiVersion> {
+        (v != 0).then(|| ApiVersion { major: (v >> 16) as u16, minor: (v & 0xffff) as u16 })
+    }
+}
+
+impl fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// Where the engine listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    /// Plain HTTP, `host:port` (`tcp://` in DOCKER_HOST).
+    Tcp(String),
+}
+
+impl Endpoint {
+    /// `DOCKER_HOST` when set, else the platform default socket.
+    pub fn from_env() -> Result<Endpoint> {
+        match std::env::var("DOCKER_HOST") {
+            Ok(h) if !h.trim().is_empty() => Endpoint::parse(h.trim()),
+            _ => Ok(Endpoint::Unix(PathBuf::from(DEFAULT_SOCKET))),
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Endpoint> {
+        if let Some(p) = s.strip_prefix("unix://") {
+            if p.is_empty() || !p.starts_with('/') {
+                return Err(Error::invalid(format!("DOCKER_HOST {s:?}: a unix socket needs an absolute path")));
+            }
+            return Ok(Endpoint::Unix(PathBuf::from(p)));
+        }
+        if let Some(rest) = s.strip_prefix("tcp://").or_else(|| s.strip_prefix("http://")) {
+            let hostport = rest.trim_end_matches('/');
+            if hostport.is_empty() || hostport.contains('/') {
+                return Err(Error::invalid(format!("DOCKER_HOST {s:?}: expected tcp://host:port")));
+            }
+            if std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0") {
+                return Err(Error::invalid("DOCKER_TLS_VERIFY is set: TLS connections to an engine are not supported yet"));
+            }
+            let hostport = if hostport.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
+                hostport.to_owned()
+            } else {
+                format!("{hostport}:2375")
+            };
+            return Ok(Endpoint::Tcp(hostport));
+        }
+        if s.starts_with('/') {
+            return Ok(Endpoint::Unix(PathBuf::from(s)));
+        }
+        Err(Error::invalid(format!(
+            "DOCKER_HOST {s:?} is not supported: use unix:///path/to/docker.sock or tcp://host:port"
+        )))
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Unix(p) => write!(f, "unix://{}", p.display()),
+            Endpoint::Tcp(h) => write!(f, "tcp://{h}"),
+        }
+    }
+}
+
+/// What the engine told us about itself when we connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineVersion {
+    /// The version both sides speak, sent as the `/v1.xx` prefix of every request.
+    pub api: ApiVersion,
+    /// The newest API the engine speaks.
+    pub engine_api: ApiVersion,
+    /// The engine's own release, e.g. 20.10.24+dfsg1.
+    pub engine_version: String,
+    pub os: String,
+    pub arch: String,
+    pub kernel: String,
+}
+
+/// A connected, version-negotiated engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) docker: Docker,
+    endpoint: Endpoint,
+    version: Arc<EngineVersion>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine").field("endpoint", &self.endpoint).field("version", &self.version).finish()
+    }
+}
+
+impl Engine {
+    /// Connects to the endpoint, classifies any failure (socket missing, permission denied,
+    /// not running, too old) and negotiates the API version.
+    pub async fn connect(endpoint: &Endpoint) -> Result<Engine> {
+        let label = endpoint.to_string();
+        if let Endpoint::Unix(path) = endpoint {
+            // A cheap pre-flight that tells "missing", "denied" and "refused" apart.
+            match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::UnixStream::connect(path)).await {
+                Err(_) => return Err(Error::from_connect_io(&label, &std::io::ErrorKind::TimedOut.into())),
+                Ok(Err(e)) => return Err(Error::from_connect_io(&label, &e)),
+                Ok(Ok(_)) => {}
+            }
+        }
+        let negotiated = Arc::new(AtomicU32::new(0));
+        let docker = match endpoint {
+            Endpoint::Unix(path) => Docker::connect_with_unix(
+                &path.to_string_lossy(),
+                REQUEST_TIMEOUT_SECS,
+                bollard::API_DEFAULT_VERSION,
+            ),
+            Endpoint::Tcp(h) => {
+                Docker::connect_with_http(&format!("http://{h}"), REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
+            }
+        }
+        .map_err(|e| with_endpoint(Error::from(e), &label))?;
+        let prefix = Arc::clone(&negotiated);
+        let docker = docker.with_request_modifier(move |req| with_version_prefix(req, &prefix));
+
+        let v = match tokio::time::timeout(CONNECT_TIMEOUT, docker.version()).await {
+            Err(_) => return Err(Error::from_connect_io(&label, &std::io::ErrorKind::TimedOut.into())),
+            Ok(r) => r.map_err(|e| with_endpoint(Error::from(e), &label))?,
+        };
+        let engine_version = v.version.clone().unwrap_or_default();
+        let engine_api = v
+            .api_version
+            .as_deref()
+            .and_then(ApiVersion::parse)
+            .ok_or_else(|| Error::new(ErrorKind::Engine, format!("The engine at {label} did not report its API version.")))?;
+        let api = negotiate(engine_api, v.min_api_version.as_deref().and_then(ApiVersion::parse))
+            .map_err(|e| Error::new(e.kind, format!("{} (engine {engine_version} at {label})", e.message)))?;
+        negotiated.store(api.encode(), Ordering::Relaxed);
+
+        Ok(Engine {
+            docker,
+            endpoint: endpoint.clone(),
+            version: Arc::new(EngineVersion {
+                api,
+                engine_api,
+                engine_version: crate::text::neutralise(&engine_version),
+                os: crate::text::neutralise(&v.os.unwrap_or_default()),
+                arch: crate::text::neutralise(&v.arch.unwrap_or_default()),
+                kernel: crate::text::neutralise(&v.kernel_version.unwrap_or_default()),
+            }),
+        })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    pub fn version(&self) -> &EngineVersion {
+        &self.version
+    }
+
+    /// A cheap liveness check.
+    pub async fn ping(&self) -> Result<()> {
+        self.docker.ping().await.map(|_| ()).map_err(|e| with_endpoint(Error::from(e), &self.endpoint.to_string()))
+    }
+}
+
+/// The version both sides speak: the engine's newest, capped at ours; refused when the
+/// engine is older than we support or only speaks versions newer than ours.
+pub fn negotiate(engine_api: ApiVersion, engine_min: Option<ApiVersion>) -> Result<ApiVersion> {
+    if engine_api < MIN_API {
+        return Err(Error::new(
+            ErrorKind::EngineTooOld,
+            format!(
+                "The engine speaks Docker API {engine_api}; Bulkhead needs {MIN_API} or newer (Docker 20.10+). Upgrade Docker."
+            ),
+        ));
+    }
+    if engine_min.is_some_and(|m| m > MAX_API) {
+        return Err(Error::new(
+            ErrorKind::Engine,
+            format!("The engine only speaks Docker API {} and newer; Bulkhead speaks up to {MAX_API}. Update Bulkhead.", engine_min.map_or_else(String::new, |m| m.to_string())),
+        ));
+    }
+    Ok(engine_api.min(MAX_API))
+}
+
+fn with_endpoint(mut e: Error, label: &str) -> Error {
+    if e.kind.is_connection() && !e.message.contains(label) {
+        e.message = e.message.replace("the engine", &format!("the engine at {label}"));
+    }
+    e
+}
+
+/// Puts `/v{api}` in front of the request path once a version has been negotiated.
+fn with_version_prefix(mut req: bollard::BollardRequest, negotiated: &AtomicU32) -> bollard::BollardRequest {
+    let Some(api) = ApiVersion::decode(negotiated.load(Ordering::Relaxed)) else {
+        return req;
+    };
+    let uri = req.uri().clone();
+    let mut parts = uri.into_parts();
+    let pq = parts.path_and_query.as_ref().map_or("/", |pq| pq.as_str());
+    if pq.starts_with("/v1.") {
+        return req;
+    }
+    if let Ok(new_pq) = format!("/v{api}{pq}").parse() {
+        parts.path_and_query = Some(new_pq);
+        if let Ok(new_uri) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = new_uri;
+        }
+    }
+    req
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::UnixListener;
+
+    #[test]
+    fn parses_endpoints() {
+        assert_eq!(Endpoint::parse("unix:///run/docker.sock").unwrap(), Endpoint::Unix("/run/docker.sock".into()));
+        assert_eq!(Endpoint::parse("tcp://10.0.0.1:2376").unwrap(), Endpoint::Tcp("10.0.0.1:2376".into()));
+        assert_eq!(Endpoint::parse("tcp://host").unwrap(), Endpoint::Tcp("host:2375".into()));
+        assert_eq!(Endpoint::parse("unix:///x").unwrap().to_string(), "unix:///x");
+        for bad in ["ssh://me@host", "unix://relative", "tcp://", "npipe:////./pipe/docker_engine", "tcp://h/x"] {
+            assert_eq!(Endpoint::parse(bad).unwrap_err().kind, ErrorKind::InvalidArgument, "{bad}");
+        }
+    }
+
+    #[test]
+    fn negotiates() {
+        let v = |s| ApiVersion::parse(s).unwrap();
+        assert_eq!(negotiate(v("1.41"), Some(v("1.12"))).unwrap(), v("1.41"));
+        assert_eq!(negotiate(v("1.99"), Some(v("1.44"))).unwrap(), MAX_API);
+        assert_eq!(negotiate(v("1.40"), None).unwrap_err().kind, ErrorKind::EngineTooOld);
+        assert_eq!(negotiate(v("1.99"), Some(v("1.90"))).unwrap_err().kind, ErrorKind::Engine);
+        assert!(v("1.9") < v("1.41"));
+    }
+
+    /// A fake engine on a unix socket that records every request line and answers
+    /// `/version` with the given API version.
+    async fn fake_engine(api: &'static str) -> (tempdir::Dir, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let dir = tempdir::Dir::new();
+        let listener = UnixListener::bind(dir.path().join("docker.sock")).unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else { return };
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let Ok(Some(request_line)) = lines.next_line().await else { return };
+                    while let Ok(Some(l)) = lines.next_line().await {
+                        if l.is_empty() {
+                            break;
+                        }
+                    }
+                    let body = if request_line.contains("/version") {
+                        format!(r#"{{"Version":"99.0.0","ApiVersion":"{api}","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64","KernelVersion":"6.1"}}"#)
+                    } else {
+                        "[]".to_owned()
+                    };
+                    let _ = tx.send(request_line);
+                    let resp = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = w.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        (dir, rx)
+    }
+
+    #[tokio::test]
+    async fn every_request_after_negotiation_carries_the_version_prefix() {
+        for (engine_api, expected) in [("1.41", "1.41"), ("1.99", "1.53")] {
+            let (dir, mut seen) = fake_engine(engine_api).await;
+            let engine = Engine::connect(&Endpoint::Unix(dir.path().join("docker.sock"))).await.unwrap();
+            assert_eq!(engine.version().api.to_string(), expected);
+            assert_eq!(engine.version().engine_version, "99.0.0");
+            assert_eq!(seen.recv().await.unwrap(), "GET /version HTTP/1.1", "negotiation itself is unversioned");
+            let list = engine.list_containers().await.unwrap();
+            assert!(list.is_empty());
+            let line = seen.recv().await.unwrap();
+            assert!(
+                line.starts_with(&format!("GET /v{expected}/containers/json?")),
+                "the engine must see the negotiated prefix, saw {line:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_socket_and_a_dead_one_are_told_apart() {
+        let dir = tempdir::Dir::new();
+        let missing = Endpoint::Unix(dir.path().join("nope.sock"));
+        let e = Engine::connect(&missing).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::EngineSocketMissing);
+        assert!(e.message.contains("nope.sock"), "{}", e.message);
+
+        // A socket file that nobody listens on any more: connection refused.
+        let path = dir.path().join("dead.sock");
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let e = Engine::connect(&Endpoint::Unix(path)).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::EngineNotRunning, "{}", e.message);
+    }
+
+    #[tokio::test]
+    async fn an_old_engine_is_refused_with_a_clear_kind() {
+        let (dir, _seen) = fake_engine("1.38").await;
+        let e = Engine::connect(&Endpoint::Unix(dir.path().join("docker.sock"))).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::EngineTooOld);
+        assert!(e.message.contains("1.38") && e.message.contains("99.0.0"), "{}", e.message);
+    }
+
+    /// A throwaway directory, removed on drop.
+    mod tempdir {
+        use std::path::{Path, PathBuf};
+        pub struct Dir(PathBuf);
+        impl Dir {
+            pub fn new() -> Dir {
+                static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let p = std::env::temp_dir().join(format!("bulkhead-core-test-{}-{n}", std::process::id()));
+                std::fs::create_dir_all(&p).unwrap();
+                Dir(p)
+            }
+            pub fn path(&self) -> &Path {
+                &self.0
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+}

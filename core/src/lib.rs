@@ -1,0 +1,21 @@
+//! bulkhead-core: every Docker operation and every inspection rule of Bulkhead.
+//! It knows nothing of Tauri; the desktop shell and the `bulkhead audit` CLI both sit on it.
+
+pub mod containers;
+pub mod engine;
+pub mod error;
+pub mod images;
+pub mod model;
+pub mod refs;
+pub mod system;
+pub mod text;
+pub mod time;
+pub mod watch;
+
+#[cfg(feature = "ts")]
+pub mod bindings;
+
+pub use engine::{ApiVersion, Endpoint, Engine, EngineVersion};
+pub use error::{Error, ErrorKind, Result};
+pub use refs::{ContainerRef, ImageRef};
+pub use watch::Watcher;

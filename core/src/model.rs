@@ -1,0 +1,186 @@
+//! Bulkhead's own data types: what crosses IPC and what the CLI prints. Never bollard types.
+//! Every string in them that came from the engine has been neutralised (see `text`).
+
+use crate::error::Error;
+use serde::Serialize;
+
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
+/// The life-cycle state of a container, as the engine reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum ContainerState {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+    Unknown,
+}
+
+/// One published (or only exposed) port of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct PortMapping {
+    /// The host address the port is bound to (`0.0.0.0`, `::`, `127.0.0.1` …); none when only exposed.
+    pub host_ip: Option<String>,
+    /// The port on the host; none when only exposed.
+    pub host_port: Option<u16>,
+    pub container_port: u16,
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: String,
+}
+
+/// A row of the containers list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ContainerSummary {
+    /// The full 64-character ID.
+    pub id: String,
+    /// The first 12 characters of the ID, as the docker CLI shows it.
+    pub short_id: String,
+    /// The primary name, without the leading slash.
+    pub name: String,
+    /// The image as the user named it when creating the container.
+    pub image: String,
+    /// The image's ID (`sha256:…`).
+    pub image_id: String,
+    pub command: String,
+    pub state: ContainerState,
+    /// The engine's human status, e.g. "Up 5 minutes" or "Exited (0) 2 hours ago".
+    pub status: String,
+    pub ports: Vec<PortMapping>,
+    /// Unix time, seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub created: i64,
+}
+
+/// A row of the images list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ImageSummary {
+    /// The full ID, `sha256:…`.
+    pub id: String,
+    /// The first 12 hex characters of the ID, as the docker CLI shows it.
+    pub short_id: String,
+    /// `repo:tag` names; empty for a dangling image.
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    /// Bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: i64,
+    /// Unix time, seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub created: i64,
+    /// No tag points at it: a leftover of a rebuild or a pull that moved a tag.
+    pub dangling: bool,
+}
+
+/// Whether Bulkhead is talking to an engine right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    Disconnected,
+}
+
+/// The engine connection as the UI shows it at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct EngineStatus {
+    pub state: ConnectionState,
+    /// Where we connect: `unix:///var/run/docker.sock`, `tcp://host:2375`.
+    pub endpoint: String,
+    /// The API version both sides speak (sent as `/v1.xx/` on every request).
+    pub api_version: Option<String>,
+    /// The newest API version the engine speaks.
+    pub engine_api_version: Option<String>,
+    /// The engine's release, e.g. 20.10.24.
+    pub engine_version: Option<String>,
+    /// Why we are not connected, and what to do.
+    pub error: Option<Error>,
+}
+
+/// A security option the engine runs containers with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SecurityOption {
+    /// `seccomp`, `apparmor`, `selinux`, `userns`, `rootless`, `cgroupns` …
+    pub name: String,
+    /// The rest of the option, e.g. `profile=default`.
+    pub details: Vec<String>,
+}
+
+/// The `docker info` essentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SystemInfo {
+    pub endpoint: String,
+    pub engine_version: String,
+    pub api_version: String,
+    pub engine_api_version: String,
+    pub hostname: String,
+    pub operating_system: String,
+    pub os_type: String,
+    pub kernel_version: String,
+    pub architecture: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cpus: i64,
+    /// Bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub memory: i64,
+    pub storage_driver: String,
+    /// Where images, containers and volumes live on the host (`DockerRootDir`).
+    pub docker_root_dir: String,
+    pub logging_driver: String,
+    pub cgroup_driver: String,
+    pub cgroup_version: String,
+    pub default_runtime: String,
+    pub security_options: Vec<SecurityOption>,
+    pub seccomp: bool,
+    pub apparmor: bool,
+    pub selinux: bool,
+    pub userns: bool,
+    pub rootless: bool,
+    pub live_restore: bool,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub containers: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub containers_running: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub containers_paused: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub containers_stopped: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub images: i64,
+    /// The engine's own warnings (e.g. "No swap limit support").
+    pub warnings: Vec<String>,
+}
+
+/// What the list watcher sends: a full snapshot first (and after every reconnect or when a
+/// listener fell behind), then changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum ListEvent {
+    /// The connection changed (connecting, connected, lost).
+    Status(EngineStatus),
+    /// Replace everything you have.
+    Snapshot { status: EngineStatus, containers: Vec<ContainerSummary>, images: Vec<ImageSummary> },
+    ContainerChanged(ContainerSummary),
+    ContainerRemoved { id: String },
+    ImageChanged(ImageSummary),
+    ImageRemoved { id: String },
+}

@@ -1,0 +1,21 @@
+//! Lists every command the webview may call. Listing them in the AppManifest is what makes
+//! Tauri enforce capabilities for app commands: an unlisted command is not callable, and a
+//! listed one only by windows whose capability grants its `allow-…` permission.
+
+/// Every `#[tauri::command]` of the app, once. `generate_handler!` in src/lib.rs lists the same.
+const COMMANDS: &[&str] = &[
+    "engine_status",
+    "retry_connect",
+    "watch_lists",
+    "unwatch_lists",
+    "system_info",
+    "container_inspect",
+    "image_inspect",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}

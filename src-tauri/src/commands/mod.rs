@@ -1,0 +1,6 @@
+//! Thin adapters: parse what the webview sent into core types, call core, return its result.
+
+pub mod containers;
+pub mod engine;
+pub mod images;
+pub mod system;

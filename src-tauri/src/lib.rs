@@ -1,0 +1,63 @@
+//! The desktop shell: wires core into Tauri. Business logic lives in bulkhead-core.
+
+pub mod commands;
+pub mod state;
+pub mod stream;
+
+use bulkhead_core::{Endpoint, Watcher};
+use state::AppState;
+use tauri::{Builder, Manager, Runtime};
+
+/// Builds the app on any runtime: the real one in `run`, the mock one in the IPC tests.
+pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .plugin(tauri_plugin_shell::init())
+        .plugin(navigation_guard())
+        .setup(|app| {
+            // The watcher's task needs the async runtime's context to start.
+            let watcher = tauri::async_runtime::block_on(async { Watcher::start(Endpoint::from_env()) });
+            app.manage(AppState::new(watcher));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::engine::engine_status,
+            commands::engine::retry_connect,
+            commands::engine::watch_lists,
+            commands::engine::unwatch_lists,
+            commands::system::system_info,
+            commands::containers::container_inspect,
+            commands::images::image_inspect,
+        ])
+}
+
+/// Keeps every webview on the app's own origin: hostile text can't navigate the window away.
+fn navigation_guard<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| is_app_origin(url))
+        .build()
+}
+
+/// The app's own pages: tauri://localhost (Linux, macOS) or http(s)://tauri.localhost (Windows).
+pub fn is_app_origin(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+pub fn run() {
+    let app = build(tauri::Builder::default())
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("bulkhead: cannot start the window: {e}");
+            std::process::exit(1);
+        });
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<AppState>() {
+                state.close_all();
+            }
+        }
+    });
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvent, containerMatches, emptyLists, imageMatches, usage } from './lists';
+import type { ContainerSummary, EngineStatus, ImageSummary } from './api';
+
+const status: EngineStatus = {
+  state: 'connected', endpoint: 'unix:///var/run/docker.sock', apiVersion: '1.41',
+  engineApiVersion: '1.41', engineVersion: '20.10.24', error: null,
+};
+const c = (over: Partial<ContainerSummary>): ContainerSummary => ({
+  id: 'abcd1234'.repeat(8), shortId: 'abcd1234abcd', name: 'web', image: 'busybox:latest',
+  imageId: 'sha256:' + 'ee'.repeat(32), command: 'sleep 1000', state: 'running', status: 'Up 1 second',
+  ports: [], created: 100, ...over,
+});
+const img = (over: Partial<ImageSummary>): ImageSummary => ({
+  id: 'sha256:' + 'ee'.repeat(32), shortId: 'eeeeeeeeeeee', repoTags: ['busybox:latest'], repoDigests: [],
+  size: 1000, created: 50, dangling: false, ...over,
+});
+
+describe('applyEvent', () => {
+  it('replaces everything on a snapshot and applies changes after it', () => {
+    let s = applyEvent(emptyLists(), { event: 'snapshot', data: { status, containers: [c({})], images: [img({})] } });
+    expect(s.containers).toHaveLength(1);
+    const newer = c({ id: '1111'.repeat(16), name: 'db', created: 200 });
+    s = applyEvent(s, { event: 'containerChanged', data: newer });
+    expect(s.containers.map((x) => x.name)).toEqual(['db', 'web']);
+    s = applyEvent(s, { event: 'containerChanged', data: { ...newer, state: 'exited' } });
+    expect(s.containers).toHaveLength(2);
+    expect(s.containers[0].state).toBe('exited');
+    s = applyEvent(s, { event: 'containerRemoved', data: { id: newer.id } });
+    expect(s.containers.map((x) => x.name)).toEqual(['web']);
+    s = applyEvent(s, { event: 'imageRemoved', data: { id: img({}).id } });
+    expect(s.images).toHaveLength(0);
+    s = applyEvent(s, { event: 'status', data: { ...status, state: 'disconnected' } });
+    expect(s.status?.state).toBe('disconnected');
+  });
+
+  it('does not mutate the previous state', () => {
+    const s0 = applyEvent(emptyLists(), { event: 'snapshot', data: { status, containers: [c({})], images: [] } });
+    const s1 = applyEvent(s0, { event: 'containerRemoved', data: { id: c({}).id } });
+    expect(s0.containers).toHaveLength(1);
+    expect(s1.containers).toHaveLength(0);
+  });
+});
+
+describe('filter box', () => {
+  it('matches names, images and ID prefixes of 4 characters', () => {
+    const x = c({ id: '9f3a' + '0'.repeat(60), name: 'payments-api', image: 'registry.local/pay:2' });
+    expect(containerMatches(x, '')).toBe(true);
+    expect(containerMatches(x, 'PAYMENTS')).toBe(true);
+    expect(containerMatches(x, 'registry.local')).toBe(true);
+    expect(containerMatches(x, '9f3a')).toBe(true);
+    expect(containerMatches(x, '  9f3a ')).toBe(true);
+    expect(containerMatches(x, '0000')).toBe(false); // only a prefix of the ID counts
+    expect(containerMatches(x, 'nginx')).toBe(false);
+  });
+
+  it('matches image tags, ID prefixes with or without sha256:, and dangling ones by <none>', () => {
+    const i = img({});
+    expect(imageMatches(i, 'busy')).toBe(true);
+    expect(imageMatches(i, 'eeee')).toBe(true);
+    expect(imageMatches(i, 'sha256:eeee')).toBe(true);
+    expect(imageMatches(i, 'ffff')).toBe(false);
+    expect(imageMatches(img({ repoTags: [], dangling: true }), '<none>')).toBe(true);
+  });
+
+  it('counts the containers of each image', () => {
+    const u = usage([c({}), c({ id: 'x' }), c({ id: 'y', imageId: 'sha256:other' })]);
+    expect(u.get(img({}).id)).toBe(2);
+    expect(u.get('sha256:other')).toBe(1);
+  });
+});
