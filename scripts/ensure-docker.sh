@@ -37,9 +37,17 @@ fi
 
 mkdir -p "$here/target"
 echo "ensure-docker: starting dockerd (log: target/dockerd.log)" >&2
+# A daemon that is still starting or shutting down holds the pid file: wait for it to answer or go.
+if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+  for _ in $(seq 1 60); do
+    engine_answers && exit 0
+    kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null || break
+    sleep 0.5
+  done
+fi
 # A stale pid file from a killed daemon stops a new one from starting.
 if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then rm -f /var/run/docker.pid; fi
-nohup setsid dockerd >"$here/target/dockerd.log" 2>&1 < /dev/null &
+nohup setsid dockerd >>"$here/target/dockerd.log" 2>&1 < /dev/null &
 for _ in $(seq 1 60); do
   engine_answers && { echo "ensure-docker: engine up (API $(docker version --format '{{.Server.APIVersion}}'))" >&2; exit 0; }
   sleep 0.5

@@ -1,1 +1,224 @@
-//! test support
+//! Shared support for the live-engine, IPC and end-to-end tests and the benchmarks.
+//!
+//! - `engine()` connects to the engine `make test` made sure of (DOCKER_HOST or the default socket).
+//! - Every object a test creates carries `TEST_LABEL=<pid of the test process>` and a unique name.
+//! - `Cleanup` removes what a test registered, on drop — so also when the test panics.
+//! - `sweep()` removes test-labelled leftovers of test processes that are gone (a killed run),
+//!   and nothing else: never an object a test did not create.
+//! - `fixture_image()` builds `FROM scratch` + Debian's static busybox; no registry is needed.
+
+pub mod e2e;
+pub mod proxy;
+
+use bollard::models::ContainerCreateBody;
+use bollard::query_parameters::{
+    BuildImageOptions, CreateContainerOptions, ListContainersOptions, ListImagesOptions, RemoveContainerOptions,
+    RemoveImageOptions,
+};
+use bollard::Docker;
+use bulkhead_core::{Endpoint, Engine};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::OnceCell;
+
+/// The label every test object carries; its value is the creating process's pid.
+pub const TEST_LABEL: &str = "dev.bulkhead.test";
+/// The shared fixture image (kept between runs as a build cache; labelled `TEST_LABEL=fixture`).
+pub const FIXTURE_IMAGE: &str = "bulkhead-test/busybox:fixture";
+const BUSYBOX: &str = "/bin/busybox";
+
+pub fn test_labels() -> HashMap<String, String> {
+    HashMap::from([(TEST_LABEL.to_owned(), std::process::id().to_string())])
+}
+
+/// A name no other test, run or process uses: `bh-test-<what>-<pid>-<n>-<time>`.
+pub fn unique_name(what: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("bh-test-{what}-{}-{}-{nanos:x}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A plain bollard client on the same endpoint, for the test's own actions "outside the app".
+pub fn docker() -> Docker {
+    match Endpoint::from_env().expect("DOCKER_HOST must be valid for the tests") {
+        Endpoint::Unix(p) => Docker::connect_with_unix(&p.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION),
+        Endpoint::Tcp(h) => Docker::connect_with_http(&format!("http://{h}"), 120, bollard::API_DEFAULT_VERSION),
+    }
+    .expect("a Docker client")
+}
+
+/// The engine through bulkhead-core, after sweeping leftovers of dead test processes.
+pub async fn engine() -> Engine {
+    sweep().await;
+    Engine::connect(&Endpoint::from_env().expect("valid DOCKER_HOST"))
+        .await
+        .unwrap_or_else(|e| panic!("no Docker engine for the tests ({:?}): {}. `make test` starts one.", e.kind, e.message))
+}
+
+fn pid_alive(pid: &str) -> bool {
+    pid.parse::<u32>().is_ok_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
+}
+
+/// Removes test-labelled containers and images whose creating process is gone. Once per process.
+pub async fn sweep() {
+    static DONE: OnceCell<()> = OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        let d = docker();
+        let filters = HashMap::from([("label".to_owned(), vec![TEST_LABEL.to_owned()])]);
+        let containers = d
+            .list_containers(Some(ListContainersOptions { all: true, filters: Some(filters.clone()), ..Default::default() }))
+            .await
+            .unwrap_or_default();
+        for c in containers {
+            let owner = c.labels.as_ref().and_then(|l| l.get(TEST_LABEL)).cloned().unwrap_or_default();
+            if !pid_alive(&owner) {
+                if let Some(id) = c.id {
+                    let _ = d.remove_container(&id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() })).await;
+                }
+            }
+        }
+        let images = d
+            .list_images(Some(ListImagesOptions { filters: Some(filters), ..Default::default() }))
+            .await
+            .unwrap_or_default();
+        for i in images {
+            let owner = i.labels.get(TEST_LABEL).cloned().unwrap_or_default();
+            if owner != "fixture" && !pid_alive(&owner) {
+                let _ = d.remove_image(&i.id, Some(RemoveImageOptions { force: true, ..Default::default() }), None).await;
+            }
+        }
+    })
+    .await;
+}
+
+/// What a test created; removed when this is dropped, even during a panic.
+#[derive(Default)]
+pub struct Cleanup {
+    containers: Vec<String>,
+    images: Vec<String>,
+}
+
+impl Cleanup {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn container(&mut self, id: &str) {
+        self.containers.push(id.to_owned());
+    }
+    pub fn image(&mut self, reference: &str) {
+        self.images.push(reference.to_owned());
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let containers = std::mem::take(&mut self.containers);
+        let images = std::mem::take(&mut self.images);
+        if containers.is_empty() && images.is_empty() {
+            return;
+        }
+        // Drop cannot await, and may run inside a runtime: do the work on a thread of its own.
+        let worker = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let d = docker();
+                for id in containers {
+                    let _ = d.remove_container(&id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() })).await;
+                }
+                for r in images.iter().rev() {
+                    let _ = d.remove_image(r, Some(RemoveImageOptions { force: true, ..Default::default() }), None).await;
+                }
+            });
+        });
+        let _ = worker.join();
+    }
+}
+
+/// A tar archive (the build context) of a Dockerfile and busybox.
+pub fn build_context(dockerfile: &str) -> Vec<u8> {
+    let busybox = std::fs::read(BUSYBOX)
+        .unwrap_or_else(|e| panic!("{BUSYBOX}: {e}. Install Debian's busybox-static (`make test` does)."));
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, data: &[u8], mode: u32| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(mode);
+        h.set_cksum();
+        tar.append_data(&mut h, name, data).expect("tar");
+    };
+    add("Dockerfile", dockerfile.as_bytes(), 0o644);
+    add("busybox", &busybox, 0o755);
+    tar.into_inner().expect("tar")
+}
+
+/// Builds an image from a Dockerfile whose context holds `busybox`; returns the image ID.
+pub async fn build_image(tag: &str, dockerfile: &str, labels: HashMap<String, String>) -> String {
+    let d = docker();
+    let opts = BuildImageOptions { t: Some(tag.to_owned()), rm: true, forcerm: true, labels: Some(labels), ..Default::default() };
+    let body = bollard::body_full(build_context(dockerfile).into());
+    let mut stream = d.build_image(opts, None, Some(body));
+    let mut log = String::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(e) = info.error_detail.and_then(|e| e.message) {
+                    panic!("building {tag} failed: {e}\n{log}");
+                }
+                if let Some(s) = info.stream {
+                    log.push_str(&s);
+                }
+            }
+            Err(e) => panic!("building {tag} failed: {e}\n{log}"),
+        }
+    }
+    d.inspect_image(tag).await.unwrap_or_else(|e| panic!("{tag} was not built: {e}\n{log}")).id.expect("image id")
+}
+
+pub const BUSYBOX_DOCKERFILE: &str =
+    "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCMD [\"sh\"]\n";
+
+/// The fixture image, built once per process (the engine's cache makes rebuilds instant).
+pub async fn fixture_image() -> &'static str {
+    static BUILT: OnceCell<()> = OnceCell::const_new();
+    BUILT
+        .get_or_init(|| async {
+            let labels = HashMap::from([(TEST_LABEL.to_owned(), "fixture".to_owned())]);
+            build_image(FIXTURE_IMAGE, BUSYBOX_DOCKERFILE, labels).await;
+        })
+        .await;
+    FIXTURE_IMAGE
+}
+
+/// Creates (does not start) a test container running `cmd` in the fixture image.
+pub async fn create_container(cleanup: &mut Cleanup, name: &str, cmd: &[&str], host_config: Option<bollard::models::HostConfig>) -> String {
+    create_container_with(cleanup, name, ContainerCreateBody {
+        image: Some(fixture_image().await.to_owned()),
+        cmd: Some(cmd.iter().map(|s| (*s).to_owned()).collect()),
+        host_config,
+        ..Default::default()
+    })
+    .await
+}
+
+pub async fn create_container_with(cleanup: &mut Cleanup, name: &str, mut body: ContainerCreateBody) -> String {
+    let mut labels = body.labels.take().unwrap_or_default();
+    labels.extend(test_labels());
+    body.labels = Some(labels);
+    if body.image.is_none() {
+        body.image = Some(fixture_image().await.to_owned());
+    }
+    let d = docker();
+    let created = d
+        .create_container(Some(CreateContainerOptions { name: Some(name.to_owned()), ..Default::default() }), body)
+        .await
+        .unwrap_or_else(|e| panic!("create {name}: {e}"));
+    cleanup.container(&created.id);
+    created.id
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}

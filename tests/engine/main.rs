@@ -1,0 +1,5 @@
+//! Live-engine tests of bulkhead-core: a real Docker engine, test-labelled objects with unique
+//! names, cleanup that runs even when a test panics.
+
+mod lists;
+mod watch;
