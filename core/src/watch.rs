@@ -64,8 +64,13 @@ struct State {
 }
 
 impl Watcher {
-    /// Starts watching. Must be called inside a tokio runtime.
+    /// Starts watching on the current tokio runtime.
     pub fn start(endpoint: Result<Endpoint>) -> Watcher {
+        Watcher::start_on(&tokio::runtime::Handle::current(), endpoint)
+    }
+
+    /// Starts watching on the given tokio runtime.
+    pub fn start_on(runtime: &tokio::runtime::Handle, endpoint: Result<Endpoint>) -> Watcher {
         let label = match &endpoint {
             Ok(e) => e.to_string(),
             Err(_) => std::env::var("DOCKER_HOST").unwrap_or_default(),
@@ -90,7 +95,7 @@ impl Watcher {
             tx,
             wake: Notify::new(),
         });
-        let task = tokio::spawn(supervise(Arc::clone(&shared)));
+        let task = runtime.spawn(supervise(Arc::clone(&shared)));
         Watcher { inner: Arc::new(Inner { shared, task }) }
     }
 

@@ -10,15 +10,12 @@ use tauri::{Builder, Manager, Runtime};
 
 /// Builds the app on any runtime: the real one in `run`, the mock one in the IPC tests.
 pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    // The watcher starts with the app, before any window, and runs on Tauri's async runtime.
+    let watcher = Watcher::start_on(tauri::async_runtime::handle().inner(), Endpoint::from_env());
     builder
+        .manage(AppState::new(watcher))
         .plugin(tauri_plugin_shell::init())
         .plugin(navigation_guard())
-        .setup(|app| {
-            // The watcher's task needs the async runtime's context to start.
-            let watcher = tauri::async_runtime::block_on(async { Watcher::start(Endpoint::from_env()) });
-            app.manage(AppState::new(watcher));
-            Ok(())
-        })
         .invoke_handler(tauri::generate_handler![
             commands::engine::engine_status,
             commands::engine::retry_connect,
@@ -46,9 +43,15 @@ pub fn is_app_origin(url: &tauri::Url) -> bool {
     }
 }
 
+/// The app's real context — config, capabilities, embedded UI — on any runtime, so the IPC
+/// tests run the real ACL on the mock runtime.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
 pub fn run() {
     let app = build(tauri::Builder::default())
-        .build(tauri::generate_context!())
+        .build(context())
         .unwrap_or_else(|e| {
             eprintln!("bulkhead: cannot start the window: {e}");
             std::process::exit(1);
