@@ -5,25 +5,23 @@ use crate::error::Result;
 use crate::model::{ContainerState, ContainerSummary, PortMapping};
 use crate::refs::ContainerRef;
 use crate::text::neutralise;
-use bollard::models::{ContainerSummary as BContainer, ContainerSummaryStateEnum as S};
-use bollard::query_parameters::{InspectContainerOptions, ListContainersOptions};
-use std::collections::HashMap;
+use bollard::query_parameters::InspectContainerOptions;
+use serde::Deserialize;
 
 impl Engine {
     /// Every container (running or not), newest first, as the engine lists them.
     pub async fn list_containers(&self) -> Result<Vec<ContainerSummary>> {
-        let opts = ListContainersOptions { all: true, ..Default::default() };
-        let raw = self.docker.list_containers(Some(opts)).await?;
-        Ok(raw.into_iter().filter_map(container_summary).collect())
+        let body = crate::http::get(self.endpoint(), self.version().api, "/containers/json?all=1").await?;
+        parse_container_list(&body)
     }
 
     /// One container's row, by full ID; `None` when it no longer exists.
     pub async fn container_summary(&self, id: &ContainerRef) -> Result<Option<ContainerSummary>> {
-        let filters = HashMap::from([("id".to_owned(), vec![id.as_str().to_owned()])]);
-        let opts = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-        let raw = self.docker.list_containers(Some(opts)).await?;
+        // filters={"id":["<id>"]}; a ContainerRef holds only [A-Za-z0-9_.-], nothing to escape.
+        let q = format!("/containers/json?all=1&filters=%7B%22id%22%3A%5B%22{}%22%5D%7D", id.as_str());
+        let body = crate::http::get(self.endpoint(), self.version().api, &q).await?;
         // The id filter matches prefixes too: keep the exact one.
-        Ok(raw.into_iter().filter_map(container_summary).find(|c| c.id == id.as_str()))
+        Ok(parse_container_list(&body)?.into_iter().find(|c| c.id == id.as_str()))
     }
 
     /// `docker inspect` of a container, as the engine returns it.
@@ -33,15 +31,58 @@ impl Engine {
     }
 }
 
-fn state(s: Option<S>) -> ContainerState {
+/// A row of `GET /containers/json` with only the fields the list shows; the rest is skipped
+/// by the parser instead of being built and thrown away.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawContainer {
+    id: Option<String>,
+    #[serde(default)]
+    names: Option<Vec<String>>,
+    #[serde(default)]
+    image: Option<String>,
+    #[serde(default, rename = "ImageID")]
+    image_id: Option<String>,
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default)]
+    created: Option<i64>,
+    #[serde(default)]
+    ports: Option<Vec<RawPort>>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawPort {
+    #[serde(default, rename = "IP")]
+    ip: Option<String>,
+    #[serde(default, rename = "PrivatePort")]
+    private_port: u16,
+    #[serde(default, rename = "PublicPort")]
+    public_port: Option<u16>,
+    #[serde(default, rename = "Type")]
+    typ: Option<String>,
+}
+
+pub(crate) fn parse_container_list(body: &[u8]) -> Result<Vec<ContainerSummary>> {
+    let rows: Option<Vec<RawContainer>> = serde_json::from_slice(body).map_err(|e| {
+        crate::Error::new(crate::ErrorKind::Engine, format!("The engine's container list could not be read: {e}"))
+    })?;
+    Ok(rows.unwrap_or_default().into_iter().filter_map(container_summary).collect())
+}
+
+fn state(s: Option<&str>) -> ContainerState {
     match s {
-        Some(S::CREATED) => ContainerState::Created,
-        Some(S::RUNNING) => ContainerState::Running,
-        Some(S::PAUSED) => ContainerState::Paused,
-        Some(S::RESTARTING) => ContainerState::Restarting,
-        Some(S::REMOVING) => ContainerState::Removing,
-        Some(S::EXITED) => ContainerState::Exited,
-        Some(S::DEAD) => ContainerState::Dead,
+        Some("created") => ContainerState::Created,
+        Some("running") => ContainerState::Running,
+        Some("paused") => ContainerState::Paused,
+        Some("restarting") => ContainerState::Restarting,
+        Some("removing") => ContainerState::Removing,
+        Some("exited") => ContainerState::Exited,
+        Some("dead") => ContainerState::Dead,
         _ => ContainerState::Unknown,
     }
 }
@@ -53,7 +94,7 @@ pub fn short_id(id: &str) -> String {
 }
 
 /// Maps the engine's row to ours; rows without an ID are dropped.
-pub(crate) fn container_summary(c: BContainer) -> Option<ContainerSummary> {
+fn container_summary(c: RawContainer) -> Option<ContainerSummary> {
     let id = neutralise(c.id.as_deref()?);
     // The primary name is the one without a further '/' (others are legacy link aliases).
     let names = c.names.unwrap_or_default();
@@ -71,11 +112,16 @@ pub(crate) fn container_summary(c: BContainer) -> Option<ContainerSummary> {
             host_ip: p.ip.filter(|ip| !ip.is_empty()).map(|ip| neutralise(&ip)),
             host_port: p.public_port.filter(|&port| port != 0),
             container_port: p.private_port,
-            protocol: p.typ.map_or_else(|| "tcp".to_owned(), |t| t.to_string()),
+            protocol: p.typ.filter(|t| !t.is_empty()).map_or_else(|| "tcp".to_owned(), |t| neutralise(&t)),
         })
         .collect();
     ports.sort_by(|a, b| {
-        (a.container_port, &a.protocol, a.host_port, &a.host_ip).cmp(&(b.container_port, &b.protocol, b.host_port, &b.host_ip))
+        (a.container_port, &a.protocol, a.host_port, &a.host_ip).cmp(&(
+            b.container_port,
+            &b.protocol,
+            b.host_port,
+            &b.host_ip,
+        ))
     });
     ports.dedup();
     Some(ContainerSummary {
@@ -85,7 +131,7 @@ pub(crate) fn container_summary(c: BContainer) -> Option<ContainerSummary> {
         image: neutralise(c.image.as_deref().unwrap_or_default()),
         image_id: neutralise(c.image_id.as_deref().unwrap_or_default()),
         command: neutralise(c.command.as_deref().unwrap_or_default()),
-        state: state(c.state),
+        state: state(c.state.as_deref()),
         status: neutralise(c.status.as_deref().unwrap_or_default()),
         ports,
         created: c.created.unwrap_or_default(),
@@ -95,33 +141,40 @@ pub(crate) fn container_summary(c: BContainer) -> Option<ContainerSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bollard::models::{PortSummary, PortSummaryTypeEnum};
 
     #[test]
-    fn maps_a_row() {
-        let raw = BContainer {
-            id: Some("0123456789abcdef".repeat(4)),
-            names: Some(vec!["/other/alias".into(), "/web\u{1b}[1m".into()]),
-            image: Some("busybox:latest".into()),
-            state: Some(S::RUNNING),
-            status: Some("Up 3 seconds".into()),
-            ports: Some(vec![
-                PortSummary { ip: Some("0.0.0.0".into()), private_port: 80, public_port: Some(8080), typ: Some(PortSummaryTypeEnum::TCP) },
-                PortSummary { ip: None, private_port: 53, public_port: None, typ: Some(PortSummaryTypeEnum::UDP) },
-                PortSummary { ip: Some("0.0.0.0".into()), private_port: 80, public_port: Some(8080), typ: Some(PortSummaryTypeEnum::TCP) },
-            ]),
-            created: Some(1_700_000_000),
-            ..Default::default()
-        };
-        let c = container_summary(raw).unwrap();
+    fn maps_a_row_of_the_wire_format() {
+        let id = "0123456789abcdef".repeat(4);
+        let body = format!(
+            r#"[{{"Id":"{id}","Names":["/other/alias","/web\u001b[1m"],"Image":"busybox:latest","ImageID":"sha256:ee",
+            "Command":"httpd -f \u003e x","Created":1700000000,"State":"running","Status":"Up 3 seconds",
+            "Ports":[{{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"}},{{"PrivatePort":53,"Type":"udp"}},
+                     {{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"}}],
+            "Labels":{{"a":"b"}},"NetworkSettings":{{"Networks":{{}}}},"Mounts":[],"HostConfig":{{"NetworkMode":"default"}}}},
+            {{"Names":null}}]"#
+        );
+        let list = parse_container_list(body.as_bytes()).unwrap();
+        assert_eq!(list.len(), 1, "rows without an ID are dropped");
+        let c = &list[0];
         assert_eq!(c.short_id, "0123456789ab");
-        assert_eq!(c.name, "web\u{FFFD}[1m");
+        assert_eq!(c.name, "web\u{FFFD}[1m", "the primary name, control characters neutralised");
+        assert_eq!(c.command, "httpd -f > x");
         assert_eq!(c.state, ContainerState::Running);
+        assert_eq!(c.created, 1_700_000_000);
         assert_eq!(c.ports.len(), 2, "duplicates are folded: {:?}", c.ports);
-        assert_eq!(c.ports[0], PortMapping { host_ip: None, host_port: None, container_port: 53, protocol: "udp".into() });
+        assert_eq!(
+            c.ports[0],
+            PortMapping { host_ip: None, host_port: None, container_port: 53, protocol: "udp".into() }
+        );
         assert_eq!(c.ports[1].host_port, Some(8080));
         assert_eq!(c.ports[1].host_ip.as_deref(), Some("0.0.0.0"));
-        assert!(container_summary(BContainer::default()).is_none());
+    }
+
+    #[test]
+    fn null_and_garbage() {
+        assert!(parse_container_list(b"null").unwrap().is_empty());
+        let e = parse_container_list(b"{\"not\":\"a list\"}").unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::Engine);
     }
 
     #[test]

@@ -85,7 +85,9 @@ impl Endpoint {
                 return Err(Error::invalid(format!("DOCKER_HOST {s:?}: expected tcp://host:port")));
             }
             if std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0") {
-                return Err(Error::invalid("DOCKER_TLS_VERIFY is set: TLS connections to an engine are not supported yet"));
+                return Err(Error::invalid(
+                    "DOCKER_TLS_VERIFY is set: TLS connections to an engine are not supported yet",
+                ));
             }
             let hostport = if hostport.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
                 hostport.to_owned()
@@ -155,11 +157,9 @@ impl Engine {
         }
         let negotiated = Arc::new(AtomicU32::new(0));
         let docker = match endpoint {
-            Endpoint::Unix(path) => Docker::connect_with_unix(
-                &path.to_string_lossy(),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
+            Endpoint::Unix(path) => {
+                Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
+            }
             Endpoint::Tcp(h) => {
                 Docker::connect_with_http(&format!("http://{h}"), REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
             }
@@ -173,11 +173,9 @@ impl Engine {
             Ok(r) => r.map_err(|e| with_endpoint(Error::from(e), &label))?,
         };
         let engine_version = v.version.clone().unwrap_or_default();
-        let engine_api = v
-            .api_version
-            .as_deref()
-            .and_then(ApiVersion::parse)
-            .ok_or_else(|| Error::new(ErrorKind::Engine, format!("The engine at {label} did not report its API version.")))?;
+        let engine_api = v.api_version.as_deref().and_then(ApiVersion::parse).ok_or_else(|| {
+            Error::new(ErrorKind::Engine, format!("The engine at {label} did not report its API version."))
+        })?;
         let api = negotiate(engine_api, v.min_api_version.as_deref().and_then(ApiVersion::parse))
             .map_err(|e| Error::new(e.kind, format!("{} (engine {engine_version} at {label})", e.message)))?;
         negotiated.store(api.encode(), Ordering::Relaxed);
@@ -224,7 +222,10 @@ pub fn negotiate(engine_api: ApiVersion, engine_min: Option<ApiVersion>) -> Resu
     if engine_min.is_some_and(|m| m > MAX_API) {
         return Err(Error::new(
             ErrorKind::Engine,
-            format!("The engine only speaks Docker API {} and newer; Bulkhead speaks up to {MAX_API}. Update Bulkhead.", engine_min.map_or_else(String::new, |m| m.to_string())),
+            format!(
+                "The engine only speaks Docker API {} and newer; Bulkhead speaks up to {MAX_API}. Update Bulkhead.",
+                engine_min.map_or_else(String::new, |m| m.to_string())
+            ),
         ));
     }
     Ok(engine_api.min(MAX_API))
@@ -256,7 +257,6 @@ fn with_version_prefix(mut req: bollard::BollardRequest, negotiated: &AtomicU32)
     }
     req
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -305,7 +305,9 @@ mod tests {
                         }
                     }
                     let body = if request_line.contains("/version") {
-                        format!(r#"{{"Version":"99.0.0","ApiVersion":"{api}","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64","KernelVersion":"6.1"}}"#)
+                        format!(
+                            r#"{{"Version":"99.0.0","ApiVersion":"{api}","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64","KernelVersion":"6.1"}}"#
+                        )
                     } else {
                         "[]".to_owned()
                     };
@@ -336,6 +338,9 @@ mod tests {
                 line.starts_with(&format!("GET /v{expected}/containers/json?")),
                 "the engine must see the negotiated prefix, saw {line:?}"
             );
+            // And through bollard, whose own URL building drops the prefix (its issue #736).
+            engine.ping().await.unwrap();
+            assert_eq!(seen.recv().await.unwrap(), format!("GET /v{expected}/_ping HTTP/1.1"));
         }
     }
 

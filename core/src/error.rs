@@ -132,14 +132,10 @@ impl From<bollard::errors::Error> for Error {
                 };
                 Error::new(kind, format!("The engine says: {message}"))
             }
-            B::SocketNotFoundError(path) => Error::from_connect_io(
-                &format!("unix://{path}"),
-                &io::Error::from(io::ErrorKind::NotFound),
-            ),
-            B::RequestTimeoutError => Error::new(
-                ErrorKind::EngineTimeout,
-                "The Docker engine did not answer in time.",
-            ),
+            B::SocketNotFoundError(path) => {
+                Error::from_connect_io(&format!("unix://{path}"), &io::Error::from(io::ErrorKind::NotFound))
+            }
+            B::RequestTimeoutError => Error::new(ErrorKind::EngineTimeout, "The Docker engine did not answer in time."),
             B::APIVersionParseError {} => {
                 Error::new(ErrorKind::Engine, "The engine reported an API version we cannot read.")
             }

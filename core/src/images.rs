@@ -6,16 +6,13 @@ use crate::error::{ErrorKind, Result};
 use crate::model::ImageSummary;
 use crate::refs::ImageRef;
 use crate::text::{neutralise, neutralise_all};
-use bollard::query_parameters::ListImagesOptions;
+use serde::Deserialize;
 
 impl Engine {
     /// Every top-level image (intermediate build layers are not listed).
     pub async fn list_images(&self) -> Result<Vec<ImageSummary>> {
-        let raw = self.docker.list_images(Some(ListImagesOptions::default())).await?;
-        Ok(raw
-            .into_iter()
-            .map(|i| image_summary(i.id, i.repo_tags, i.repo_digests, i.size, i.created))
-            .collect())
+        let body = crate::http::get(self.endpoint(), self.version().api, "/images/json").await?;
+        parse_image_list(&body)
     }
 
     /// One image's row, by ID or reference; `None` when there is no such image.
@@ -46,7 +43,40 @@ impl Engine {
     }
 }
 
-pub(crate) fn image_summary(id: String, tags: Vec<String>, digests: Vec<String>, size: i64, created: i64) -> ImageSummary {
+/// A row of `GET /images/json` with only the fields the list shows.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawImage {
+    id: String,
+    #[serde(default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(default)]
+    repo_digests: Option<Vec<String>>,
+    #[serde(default)]
+    size: i64,
+    #[serde(default)]
+    created: i64,
+}
+
+pub(crate) fn parse_image_list(body: &[u8]) -> Result<Vec<ImageSummary>> {
+    let rows: Option<Vec<RawImage>> = serde_json::from_slice(body)
+        .map_err(|e| crate::Error::new(ErrorKind::Engine, format!("The engine's image list could not be read: {e}")))?;
+    Ok(rows
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| {
+            image_summary(i.id, i.repo_tags.unwrap_or_default(), i.repo_digests.unwrap_or_default(), i.size, i.created)
+        })
+        .collect())
+}
+
+pub(crate) fn image_summary(
+    id: String,
+    tags: Vec<String>,
+    digests: Vec<String>,
+    size: i64,
+    created: i64,
+) -> ImageSummary {
     // Engines before API 1.43 list a dangling image's tag as "<none>:<none>".
     let repo_tags: Vec<String> = neutralise_all(tags.into_iter().filter(|t| t != "<none>:<none>"));
     let repo_digests = neutralise_all(digests.into_iter().filter(|d| d != "<none>@<none>"));
@@ -57,6 +87,16 @@ pub(crate) fn image_summary(id: String, tags: Vec<String>, digests: Vec<String>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_the_wire_format_of_old_and_new_engines() {
+        let body = br#"[{"Id":"sha256:aa","RepoTags":["<none>:<none>"],"RepoDigests":null,"Size":5,"Created":7,"Labels":null,"Containers":-1,"ParentId":""},
+                       {"Id":"sha256:bb","RepoTags":["x:1","y:2"],"RepoDigests":[],"Size":9,"Created":8}]"#;
+        let l = parse_image_list(body).unwrap();
+        assert!(l[0].dangling && l[0].repo_tags.is_empty() && l[0].size == 5 && l[0].created == 7);
+        assert_eq!(l[1].repo_tags, vec!["x:1", "y:2"]);
+        assert!(parse_image_list(b"[{}]").is_err(), "an image without an ID is not an image");
+    }
 
     #[test]
     fn dangling_images() {

@@ -4,6 +4,7 @@
 pub mod containers;
 pub mod engine;
 pub mod error;
+mod http;
 pub mod images;
 pub mod model;
 pub mod refs;

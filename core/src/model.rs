@@ -178,9 +178,17 @@ pub enum ListEvent {
     /// The connection changed (connecting, connected, lost).
     Status(EngineStatus),
     /// Replace everything you have.
-    Snapshot { status: EngineStatus, containers: Vec<ContainerSummary>, images: Vec<ImageSummary> },
+    Snapshot {
+        status: EngineStatus,
+        containers: Vec<ContainerSummary>,
+        images: Vec<ImageSummary>,
+    },
     ContainerChanged(ContainerSummary),
-    ContainerRemoved { id: String },
+    ContainerRemoved {
+        id: String,
+    },
     ImageChanged(ImageSummary),
-    ImageRemoved { id: String },
+    ImageRemoved {
+        id: String,
+    },
 }

@@ -74,7 +74,9 @@ impl ImageRef {
         if let Some(d) = digest {
             let (algo, hex) = d.split_once(':').ok_or_else(|| bad("a digest is algorithm:hex"))?;
             let algo_ok = !algo.is_empty()
-                && algo.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '.' | '_' | '-'));
+                && algo
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '.' | '_' | '-'));
             if !algo_ok || hex.len() < 32 || !is_hex(hex) {
                 return Err(bad("the digest is malformed"));
             }
@@ -148,7 +150,8 @@ fn valid_domain(s: &str) -> bool {
     }
     if let Some(v6) = host.strip_prefix('[') {
         let v6 = v6.strip_suffix(']').unwrap_or("");
-        return !v6.is_empty() && v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
+        return !v6.is_empty()
+            && v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
             && (port.is_some() || host.len() == s.len());
     }
     !host.is_empty()
@@ -222,8 +225,25 @@ mod tests {
             assert!(ImageRef::parse(ok).is_ok(), "{ok} should parse");
         }
         for bad in [
-            "", "../images/x", "a/../b", "x/..", "./x", "UPPER", "a:b:c", "app:-tag", "a//b", "a/", "/a",
-            "a@sha256:xyz", "sha256:XYZ", "a b", "a?b", "a#b", "a%2e%2e", "evil.com:/x", "a--",
+            "",
+            "../images/x",
+            "a/../b",
+            "x/..",
+            "./x",
+            "UPPER",
+            "a:b:c",
+            "app:-tag",
+            "a//b",
+            "a/",
+            "/a",
+            "a@sha256:xyz",
+            "sha256:XYZ",
+            "a b",
+            "a?b",
+            "a#b",
+            "a%2e%2e",
+            "evil.com:/x",
+            "a--",
         ] {
             let e = ImageRef::parse(bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad:?}");

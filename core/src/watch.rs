@@ -274,7 +274,10 @@ fn lost(e: Error, shared: &Shared) -> Error {
     if e.kind.is_connection() {
         e
     } else {
-        Error::new(ErrorKind::EngineNotRunning, format!("Lost the connection to {}: {}. Reconnecting…", shared.label, e.message))
+        Error::new(
+            ErrorKind::EngineNotRunning,
+            format!("Lost the connection to {}: {}. Reconnecting…", shared.label, e.message),
+        )
     }
 }
 

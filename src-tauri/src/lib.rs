@@ -12,11 +12,8 @@ use tauri::{Builder, Manager, Runtime};
 pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     // The watcher starts with the app, before any window, and runs on Tauri's async runtime.
     let watcher = Watcher::start_on(tauri::async_runtime::handle().inner(), Endpoint::from_env());
-    builder
-        .manage(AppState::new(watcher))
-        .plugin(tauri_plugin_shell::init())
-        .plugin(navigation_guard())
-        .invoke_handler(tauri::generate_handler![
+    builder.manage(AppState::new(watcher)).plugin(tauri_plugin_shell::init()).plugin(navigation_guard()).invoke_handler(
+        tauri::generate_handler![
             commands::engine::engine_status,
             commands::engine::retry_connect,
             commands::engine::watch_lists,
@@ -24,14 +21,13 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::system::system_info,
             commands::containers::container_inspect,
             commands::images::image_inspect,
-        ])
+        ],
+    )
 }
 
 /// Keeps every webview on the app's own origin: hostile text can't navigate the window away.
 fn navigation_guard<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
-    tauri::plugin::Builder::new("navigation-guard")
-        .on_navigation(|_webview, url| is_app_origin(url))
-        .build()
+    tauri::plugin::Builder::new("navigation-guard").on_navigation(|_webview, url| is_app_origin(url)).build()
 }
 
 /// The app's own pages: tauri://localhost (Linux, macOS) or http(s)://tauri.localhost (Windows).
@@ -50,12 +46,10 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 }
 
 pub fn run() {
-    let app = build(tauri::Builder::default())
-        .build(context())
-        .unwrap_or_else(|e| {
-            eprintln!("bulkhead: cannot start the window: {e}");
-            std::process::exit(1);
-        });
+    let app = build(tauri::Builder::default()).build(context()).unwrap_or_else(|e| {
+        eprintln!("bulkhead: cannot start the window: {e}");
+        std::process::exit(1);
+    });
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             if let Some(state) = handle.try_state::<AppState>() {

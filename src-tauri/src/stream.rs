@@ -5,7 +5,10 @@ use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use tauri::ipc::{Channel, IpcResponse};
 
-pub fn pump<T>(stream: impl Stream<Item = T> + Send + 'static, channel: Channel<T>) -> tauri::async_runtime::JoinHandle<()>
+pub fn pump<T>(
+    stream: impl Stream<Item = T> + Send + 'static,
+    channel: Channel<T>,
+) -> tauri::async_runtime::JoinHandle<()>
 where
     T: Serialize + Clone + Send + 'static,
     T: IpcResponse,

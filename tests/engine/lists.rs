@@ -68,10 +68,10 @@ async fn a_short_id_prefix_and_a_name_both_find_a_container() {
 
     // The shortest prefix of at least 4 characters that no other container shares.
     let all = engine.list_containers().await.unwrap();
-    let len = (4..=64)
-        .find(|&n| all.iter().filter(|c| c.id.starts_with(&id[..n])).count() == 1)
-        .expect("a unique prefix");
-    let by_prefix = engine.inspect_container(&ContainerRef::parse(&id[..len]).unwrap()).await.expect("inspect by prefix");
+    let len =
+        (4..=64).find(|&n| all.iter().filter(|c| c.id.starts_with(&id[..n])).count() == 1).expect("a unique prefix");
+    let by_prefix =
+        engine.inspect_container(&ContainerRef::parse(&id[..len]).unwrap()).await.expect("inspect by prefix");
     assert_eq!(by_prefix["Id"], id.as_str());
     let by_name = engine.inspect_container(&ContainerRef::parse(&name).unwrap()).await.expect("inspect by name");
     assert_eq!(by_name["Id"], id.as_str());

@@ -12,7 +12,12 @@ use std::time::{Duration, Instant};
 type Events = Pin<Box<dyn Stream<Item = ListEvent> + Send>>;
 
 /// Waits for the first event that `pick` accepts; fails after `within`.
-async fn next_matching<T>(events: &mut Events, within: Duration, what: &str, mut pick: impl FnMut(&ListEvent) -> Option<T>) -> T {
+async fn next_matching<T>(
+    events: &mut Events,
+    within: Duration,
+    what: &str,
+    mut pick: impl FnMut(&ListEvent) -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         match tokio::time::timeout_at(deadline, events.next()).await {
@@ -61,7 +66,9 @@ async fn changes_made_outside_the_app_arrive_within_a_second() {
     let t1 = Instant::now();
     docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
     next_matching(&mut events, Duration::from_secs(1), "the container running", |ev| match ev {
-        ListEvent::ContainerChanged(c) if c.id == id && c.state == bulkhead_core::model::ContainerState::Running => Some(()),
+        ListEvent::ContainerChanged(c) if c.id == id && c.state == bulkhead_core::model::ContainerState::Running => {
+            Some(())
+        }
         _ => None,
     })
     .await;
@@ -69,7 +76,10 @@ async fn changes_made_outside_the_app_arrive_within_a_second() {
 
     let t2 = Instant::now();
     docker()
-        .remove_container(&id, Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }))
+        .remove_container(
+            &id,
+            Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }),
+        )
         .await
         .unwrap();
     next_matching(&mut events, Duration::from_secs(1), "the removal", |ev| match ev {
@@ -83,7 +93,13 @@ async fn changes_made_outside_the_app_arrive_within_a_second() {
     let tag = format!("bulkhead-test/{}:watch", unique_name("tag"));
     cleanup.image(&tag);
     docker()
-        .tag_image(FIXTURE_IMAGE, Some(bollard::query_parameters::TagImageOptions { repo: Some(tag.split(':').next().unwrap().to_owned()), tag: Some("watch".into()) }))
+        .tag_image(
+            FIXTURE_IMAGE,
+            Some(bollard::query_parameters::TagImageOptions {
+                repo: Some(tag.split(':').next().unwrap().to_owned()),
+                tag: Some("watch".into()),
+            }),
+        )
         .await
         .unwrap();
     next_matching(&mut events, Duration::from_secs(1), "the new tag", |ev| match ev {
@@ -93,7 +109,9 @@ async fn changes_made_outside_the_app_arrive_within_a_second() {
     .await;
     docker().remove_image(&tag, None::<bollard::query_parameters::RemoveImageOptions>, None).await.unwrap();
     next_matching(&mut events, Duration::from_secs(1), "the tag gone", |ev| match ev {
-        ListEvent::ImageChanged(i) if !i.repo_tags.contains(&tag) && i.repo_tags.iter().any(|t| t == FIXTURE_IMAGE) => Some(()),
+        ListEvent::ImageChanged(i) if !i.repo_tags.contains(&tag) && i.repo_tags.iter().any(|t| t == FIXTURE_IMAGE) => {
+            Some(())
+        }
         _ => None,
     })
     .await;
@@ -105,7 +123,11 @@ async fn a_dead_socket_is_reported_with_its_endpoint_and_reason() {
     let watcher = Watcher::start(Ok(Endpoint::Unix(path.clone())));
     let mut events: Events = Box::pin(watcher.subscribe());
     let status = next_matching(&mut events, Duration::from_secs(5), "a disconnected status", |ev| match ev {
-        ListEvent::Snapshot { status, .. } | ListEvent::Status(status) if status.state == ConnectionState::Disconnected => Some(status.clone()),
+        ListEvent::Snapshot { status, .. } | ListEvent::Status(status)
+            if status.state == ConnectionState::Disconnected =>
+        {
+            Some(status.clone())
+        }
         _ => None,
     })
     .await;

@@ -60,7 +60,10 @@ fn tauri_driver() -> PathBuf {
     }
     let home = std::env::var("HOME").unwrap_or_default();
     let p = PathBuf::from(home).join(".cargo/bin/tauri-driver");
-    assert!(p.exists(), "tauri-driver is not installed (`cargo install tauri-driver --locked --version ^2`; `make test` does)");
+    assert!(
+        p.exists(),
+        "tauri-driver is not installed (`cargo install tauri-driver --locked --version ^2`; `make test` does)"
+    );
     p
 }
 
@@ -95,10 +98,7 @@ impl Driver {
     /// Opens the app window in a new WebDriver session.
     pub async fn session(&self) -> Client {
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app_path().to_string_lossy() }),
-        );
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_path().to_string_lossy() }));
         caps.insert("browserName".into(), "wry".into());
         ClientBuilder::rustls()
             .expect("rustls")

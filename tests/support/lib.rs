@@ -52,9 +52,9 @@ pub fn docker() -> Docker {
 /// The engine through bulkhead-core, after sweeping leftovers of dead test processes.
 pub async fn engine() -> Engine {
     sweep().await;
-    Engine::connect(&Endpoint::from_env().expect("valid DOCKER_HOST"))
-        .await
-        .unwrap_or_else(|e| panic!("no Docker engine for the tests ({:?}): {}. `make test` starts one.", e.kind, e.message))
+    Engine::connect(&Endpoint::from_env().expect("valid DOCKER_HOST")).await.unwrap_or_else(|e| {
+        panic!("no Docker engine for the tests ({:?}): {}. `make test` starts one.", e.kind, e.message)
+    })
 }
 
 fn pid_alive(pid: &str) -> bool {
@@ -68,14 +68,23 @@ pub async fn sweep() {
         let d = docker();
         let filters = HashMap::from([("label".to_owned(), vec![TEST_LABEL.to_owned()])]);
         let containers = d
-            .list_containers(Some(ListContainersOptions { all: true, filters: Some(filters.clone()), ..Default::default() }))
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters.clone()),
+                ..Default::default()
+            }))
             .await
             .unwrap_or_default();
         for c in containers {
             let owner = c.labels.as_ref().and_then(|l| l.get(TEST_LABEL)).cloned().unwrap_or_default();
             if !pid_alive(&owner) {
                 if let Some(id) = c.id {
-                    let _ = d.remove_container(&id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() })).await;
+                    let _ = d
+                        .remove_container(
+                            &id,
+                            Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }),
+                        )
+                        .await;
                 }
             }
         }
@@ -86,7 +95,8 @@ pub async fn sweep() {
         for i in images {
             let owner = i.labels.get(TEST_LABEL).cloned().unwrap_or_default();
             if owner != "fixture" && !pid_alive(&owner) {
-                let _ = d.remove_image(&i.id, Some(RemoveImageOptions { force: true, ..Default::default() }), None).await;
+                let _ =
+                    d.remove_image(&i.id, Some(RemoveImageOptions { force: true, ..Default::default() }), None).await;
             }
         }
     })
@@ -125,10 +135,16 @@ impl Drop for Cleanup {
             rt.block_on(async move {
                 let d = docker();
                 for id in containers {
-                    let _ = d.remove_container(&id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() })).await;
+                    let _ = d
+                        .remove_container(
+                            &id,
+                            Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }),
+                        )
+                        .await;
                 }
                 for r in images.iter().rev() {
-                    let _ = d.remove_image(r, Some(RemoveImageOptions { force: true, ..Default::default() }), None).await;
+                    let _ =
+                        d.remove_image(r, Some(RemoveImageOptions { force: true, ..Default::default() }), None).await;
                 }
             });
         });
@@ -156,7 +172,13 @@ pub fn build_context(dockerfile: &str) -> Vec<u8> {
 /// Builds an image from a Dockerfile whose context holds `busybox`; returns the image ID.
 pub async fn build_image(tag: &str, dockerfile: &str, labels: HashMap<String, String>) -> String {
     let d = docker();
-    let opts = BuildImageOptions { t: Some(tag.to_owned()), rm: true, forcerm: true, labels: Some(labels), ..Default::default() };
+    let opts = BuildImageOptions {
+        t: Some(tag.to_owned()),
+        rm: true,
+        forcerm: true,
+        labels: Some(labels),
+        ..Default::default()
+    };
     let body = bollard::body_full(build_context(dockerfile).into());
     let mut stream = d.build_image(opts, None, Some(body));
     let mut log = String::new();
@@ -192,13 +214,22 @@ pub async fn fixture_image() -> &'static str {
 }
 
 /// Creates (does not start) a test container running `cmd` in the fixture image.
-pub async fn create_container(cleanup: &mut Cleanup, name: &str, cmd: &[&str], host_config: Option<bollard::models::HostConfig>) -> String {
-    create_container_with(cleanup, name, ContainerCreateBody {
-        image: Some(fixture_image().await.to_owned()),
-        cmd: Some(cmd.iter().map(|s| (*s).to_owned()).collect()),
-        host_config,
-        ..Default::default()
-    })
+pub async fn create_container(
+    cleanup: &mut Cleanup,
+    name: &str,
+    cmd: &[&str],
+    host_config: Option<bollard::models::HostConfig>,
+) -> String {
+    create_container_with(
+        cleanup,
+        name,
+        ContainerCreateBody {
+            image: Some(fixture_image().await.to_owned()),
+            cmd: Some(cmd.iter().map(|s| (*s).to_owned()).collect()),
+            host_config,
+            ..Default::default()
+        },
+    )
     .await
 }
 

@@ -16,7 +16,11 @@ pub fn retry_connect(state: State<'_, AppState>) {
 
 /// Streams a snapshot of the lists, then every change, into `on_event`.
 #[tauri::command]
-pub fn watch_lists<R: Runtime>(state: State<'_, AppState>, webview: Webview<R>, on_event: Channel<ListEvent>) -> Result<(), Error> {
+pub fn watch_lists<R: Runtime>(
+    state: State<'_, AppState>,
+    webview: Webview<R>,
+    on_event: Channel<ListEvent>,
+) -> Result<(), Error> {
     let task = crate::stream::pump(state.watcher.subscribe(), on_event);
     state.replace_list_stream(webview.label(), task);
     Ok(())

@@ -1,0 +1,67 @@
+# Bulkhead — the two commands of the README are `make run` and `make test`.
+# Both install what is missing first (scripts/setup.sh) and make sure a Docker engine answers
+# (scripts/ensure-docker.sh starts a private dockerd when none does).
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+CARGO ?= cargo
+APP := target/debug/bulkhead
+E2E_APP := target/e2e/bulkhead
+
+.PHONY: run test bench ui app bindings check-core-free-of-tauri lint fmt package clean-test-objects setup-run setup-test docker
+
+run: setup-run docker app
+	./$(APP)
+
+test: setup-test docker
+	cd ui && npm run lint && npm run check && npm test && npm run build
+	$(MAKE) --no-print-directory check-core-free-of-tauri
+	$(CARGO) fmt --all --check
+	@# The app the end-to-end tests drive is built alone, so that it does not carry the tauri
+	@# `test` feature the IPC tests turn on; it embeds ui/dist (no devUrl is configured).
+	$(CARGO) build -p bulkhead
+	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
+	BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features
+
+bench: setup-run docker
+	$(CARGO) bench -p bulkhead-core --bench lists
+
+setup-run:
+	@scripts/setup.sh run
+
+setup-test:
+	@scripts/setup.sh test
+
+docker:
+	@scripts/ensure-docker.sh
+
+ui:
+	cd ui && npm run build
+
+app: ui
+	$(CARGO) build -p bulkhead
+
+# Rewrites ui/src/lib/api/bindings from the Rust types (the test suite fails when they are stale).
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test -p bulkhead-core --features ts --test bindings
+
+check-core-free-of-tauri:
+	@if $(CARGO) tree -p bulkhead-core -e normal --prefix none | grep -qiE '^tauri'; then \
+	  echo "bulkhead-core depends on Tauri; it must not"; exit 1; \
+	else echo "bulkhead-core is free of Tauri"; fi
+
+lint:
+	cd ui && npm run lint && npm run check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+# A release build and the .deb / AppImage bundles.
+package: setup-run ui
+	ui/node_modules/.bin/tauri build
+
+# Removes every object the tests labelled, including the shared fixture image.
+clean-test-objects:
+	-docker ps -aq --filter label=dev.bulkhead.test | xargs -r docker rm -f
+	-docker images -q --filter label=dev.bulkhead.test | sort -u | xargs -r docker rmi -f
