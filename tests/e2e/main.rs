@@ -9,6 +9,14 @@ use std::time::{Duration, Instant};
 /// One window at a time: the tests share the display and the machine has two cores.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// With BULKHEAD_SCREENSHOTS=<dir>, saves a PNG of the window under that name.
+async fn screenshot(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("BULKHEAD_SCREENSHOTS") {
+        let png = client.screenshot().await.expect("screenshot");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
+    }
+}
+
 async fn rows(client: &Client) -> Vec<String> {
     let mut ids = Vec::new();
     for e in client.find_all(Locator::Css("[data-testid=container-row]")).await.unwrap_or_default() {
@@ -38,7 +46,7 @@ async fn a_container_created_with_the_engine_api_appears_in_the_window_within_2s
     let id = create_container(&mut cleanup, &name, &["sleep", "300"], None).await;
     let row = wait_for(&client, &format!("[data-testid=container-row][data-id='{id}']"), Duration::from_secs(2)).await;
     eprintln!("container created → row in the window: {:?}", t0.elapsed());
-    let text = row.text().await.unwrap();
+    let text = row.prop("textContent").await.unwrap().unwrap_or_default();
     assert!(text.contains(&name), "{text}");
     assert!(text.contains(&id[..12]), "the 12-character short ID is shown: {text}");
     assert!(text.contains("created"), "{text}");
@@ -77,6 +85,7 @@ async fn a_container_created_with_the_engine_api_appears_in_the_window_within_2s
     let table = wait_for(&client, "[data-testid=images-table]", Duration::from_secs(5)).await;
     // WebKitWebDriver's visible text skips text inside overflow-clipped cells: read the DOM's.
     let text = table.prop("textContent").await.unwrap().unwrap_or_default();
+    screenshot(&client, "images").await;
     assert!(text.contains(FIXTURE_IMAGE), "{text}");
 
     // The system page shows the storage location.
@@ -84,6 +93,7 @@ async fn a_container_created_with_the_engine_api_appears_in_the_window_within_2s
     let root = wait_for(&client, "[data-testid=docker-root-dir]", Duration::from_secs(5)).await;
     let info = engine.system_info().await.unwrap();
     assert_eq!(root.text().await.unwrap(), info.docker_root_dir);
+    screenshot(&client, "system").await;
 
     client.close().await.unwrap();
 }
@@ -104,5 +114,6 @@ async fn a_dead_socket_shows_cannot_reach_the_engine_with_endpoint_and_reason() 
     assert_eq!(endpoint, dead);
     let reason = client.find(Locator::Css("[data-testid=engine-reason]")).await.unwrap().text().await.unwrap();
     assert!(reason.contains("No Docker socket") && reason.contains("DOCKER_HOST"), "{reason}");
+    screenshot(&client, "engine-down").await;
     client.close().await.unwrap();
 }
