@@ -9,7 +9,7 @@ say() { echo "setup: $*" >&2; }
 sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 
 # --- Debian packages ------------------------------------------------------------------------
-pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev)
+pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev)
 if [ "$mode" = test ]; then
   # xvfb: a display for the window; webkit2gtk-driver: WebKitWebDriver; busybox-static: the
   # fixture images; docker-registry: the local registry for pull/push tests.
