@@ -8,20 +8,25 @@ CARGO ?= cargo
 APP := target/debug/bulkhead
 E2E_APP := target/e2e/bulkhead
 
-.PHONY: run test bench ui app bindings check-core-free-of-tauri lint fmt package clean-test-objects setup-run setup-test docker
+.PHONY: run test bench ui app icons bindings check-core-free-of-tauri lint fmt package clean-test-objects setup-run setup-test docker
 
-run: setup-run docker app
+# The app copes without an engine (it says why and reconnects), so a failure to start one is
+# reported but does not stop the window from opening.
+run: setup-run app
+	-@scripts/ensure-docker.sh
 	./$(APP)
 
 test: setup-test docker
-	cd ui && npm run lint && npm run check && npm test && npm run build
+	mkdir -p target
+	cd ui && npm run lint && npm run check && set -o pipefail && npm test 2>&1 | tee ../target/vitest.log && npm run build
 	$(MAKE) --no-print-directory check-core-free-of-tauri
 	$(CARGO) fmt --all --check
 	@# The app the end-to-end tests drive is built alone, so that it does not carry the tauri
 	@# `test` feature the IPC tests turn on; it embeds ui/dist (no devUrl is configured).
 	$(CARGO) build -p bulkhead
 	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
-	BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features
+	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features 2>&1 | tee target/cargo-test.log
+	@scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
 bench: setup-run docker
 	$(CARGO) bench -p bulkhead-core --bench lists
@@ -56,6 +61,11 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Regenerates the icon set from its one source, icons/icon.svg (desktop sizes only).
+icons: setup-run
+	ui/node_modules/.bin/tauri icon icons/icon.svg -o icons
+	rm -rf icons/android icons/ios icons/Square*Logo.png icons/StoreLogo.png
 
 # A release build and the .deb / AppImage bundles.
 package: setup-run ui
