@@ -26,7 +26,11 @@ impl Engine {
 
     /// `docker inspect` of a container, as the engine returns it.
     pub async fn inspect_container(&self, r: &ContainerRef) -> Result<serde_json::Value> {
-        let raw = self.docker.inspect_container(r.as_str(), None::<InspectContainerOptions>).await?;
+        let raw = self
+            .docker
+            .inspect_container(r.as_str(), None::<InspectContainerOptions>)
+            .await
+            .map_err(|e| self.fail(e))?;
         Ok(serde_json::to_value(raw)?)
     }
 }

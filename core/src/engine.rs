@@ -164,13 +164,13 @@ impl Engine {
                 Docker::connect_with_http(&format!("http://{h}"), REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
             }
         }
-        .map_err(|e| with_endpoint(Error::from(e), &label))?;
+        .map_err(|e| engine_error(e, &label))?;
         let prefix = Arc::clone(&negotiated);
         let docker = docker.with_request_modifier(move |req| with_version_prefix(req, &prefix));
 
         let v = match tokio::time::timeout(CONNECT_TIMEOUT, docker.version()).await {
             Err(_) => return Err(Error::from_connect_io(&label, &std::io::ErrorKind::TimedOut.into())),
-            Ok(r) => r.map_err(|e| with_endpoint(Error::from(e), &label))?,
+            Ok(r) => r.map_err(|e| engine_error(e, &label))?,
         };
         let engine_version = v.version.clone().unwrap_or_default();
         let engine_api = v.api_version.as_deref().and_then(ApiVersion::parse).ok_or_else(|| {
@@ -194,6 +194,11 @@ impl Engine {
         })
     }
 
+    /// Maps an error of a bollard call on this engine.
+    pub(crate) fn fail(&self, e: bollard::errors::Error) -> Error {
+        engine_error(e, &self.endpoint.to_string())
+    }
+
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
@@ -204,7 +209,7 @@ impl Engine {
 
     /// A cheap liveness check.
     pub async fn ping(&self) -> Result<()> {
-        self.docker.ping().await.map(|_| ()).map_err(|e| with_endpoint(Error::from(e), &self.endpoint.to_string()))
+        self.docker.ping().await.map(|_| ()).map_err(|e| self.fail(e))
     }
 }
 
@@ -231,11 +236,14 @@ pub fn negotiate(engine_api: ApiVersion, engine_min: Option<ApiVersion>) -> Resu
     Ok(engine_api.min(MAX_API))
 }
 
-fn with_endpoint(mut e: Error, label: &str) -> Error {
-    if e.kind.is_connection() && !e.message.contains(label) {
-        e.message = e.message.replace("the engine", &format!("the engine at {label}"));
+/// Maps a bollard error, naming the endpoint when the connection itself failed.
+pub(crate) fn engine_error(e: bollard::errors::Error, label: &str) -> Error {
+    match crate::error::io_cause(&e) {
+        Some(io) if !matches!(e, bollard::errors::Error::DockerResponseServerError { .. }) => {
+            Error::from_connect_io(label, io)
+        }
+        _ => Error::from(e),
     }
-    e
 }
 
 /// Puts `/v{api}` in front of the request path once a version has been negotiated.

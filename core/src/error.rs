@@ -108,7 +108,7 @@ impl Error {
 }
 
 /// Finds the `io::Error` at the root of a connection failure, if there is one.
-fn io_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Error> {
+pub(crate) fn io_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Error> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(io) = e.downcast_ref::<io::Error>() {
@@ -140,8 +140,8 @@ impl From<bollard::errors::Error> for Error {
                 Error::new(ErrorKind::Engine, "The engine reported an API version we cannot read.")
             }
             _ => match io_cause(&err) {
-                Some(io) => Error::from_connect_io("the engine", io),
-                None => Error::new(ErrorKind::Engine, format!("Engine request failed: {err}")),
+                Some(io) => Error::from_connect_io("the configured endpoint", io),
+                None => Error::new(ErrorKind::Engine, format!("The engine request failed: {err}")),
             },
         }
     }

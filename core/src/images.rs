@@ -26,7 +26,7 @@ impl Engine {
                 i.created.as_deref().and_then(crate::time::parse_rfc3339).unwrap_or_default(),
             ))),
             Err(e) => {
-                let e = crate::error::Error::from(e);
+                let e = self.fail(e);
                 if e.kind == ErrorKind::NotFound {
                     Ok(None)
                 } else {
@@ -38,7 +38,7 @@ impl Engine {
 
     /// `docker image inspect`, as the engine returns it.
     pub async fn inspect_image(&self, r: &ImageRef) -> Result<serde_json::Value> {
-        let raw = self.docker.inspect_image(r.as_str()).await?;
+        let raw = self.docker.inspect_image(r.as_str()).await.map_err(|e| self.fail(e))?;
         Ok(serde_json::to_value(raw)?)
     }
 }

@@ -7,7 +7,7 @@ use crate::text::{neutralise, neutralise_all};
 
 impl Engine {
     pub async fn system_info(&self) -> Result<SystemInfo> {
-        let i = self.docker.info().await?;
+        let i = self.docker.info().await.map_err(|e| self.fail(e))?;
         let v = self.version();
         let security_options: Vec<SecurityOption> =
             i.security_options.unwrap_or_default().iter().map(|s| parse_security_option(s)).collect();

@@ -247,7 +247,7 @@ async fn follow(shared: &Shared, engine: Engine) -> Error {
         // Wait for the first event, then gather what follows closely.
         match events.next().await {
             Some(Ok(ev)) => batch.add(ev),
-            Some(Err(e)) => return lost(Error::from(e), shared),
+            Some(Err(e)) => return lost(engine.fail(e), shared),
             None => return lost_plain(shared),
         }
         let deadline = tokio::time::Instant::now() + COALESCE;
@@ -256,7 +256,7 @@ async fn follow(shared: &Shared, engine: Engine) -> Error {
                 biased;
                 next = events.next() => match next {
                     Some(Ok(ev)) => batch.add(ev),
-                    Some(Err(e)) => return lost(Error::from(e), shared),
+                    Some(Err(e)) => return lost(engine.fail(e), shared),
                     None => return lost_plain(shared),
                 },
                 _ = tokio::time::sleep_until(deadline) => break,
