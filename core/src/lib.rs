@@ -8,6 +8,8 @@ mod http;
 pub mod images;
 pub mod model;
 pub mod refs;
+pub mod run;
+pub mod shell;
 pub mod system;
 pub mod text;
 pub mod time;
@@ -18,5 +20,5 @@ pub mod bindings;
 
 pub use engine::{ApiVersion, Endpoint, Engine, EngineVersion};
 pub use error::{Error, ErrorKind, Result};
-pub use refs::{ContainerRef, ImageRef};
+pub use refs::{ContainerName, ContainerRef, ImageRef};
 pub use watch::Watcher;

@@ -43,6 +43,37 @@ impl fmt::Display for ContainerRef {
     }
 }
 
+/// A name for a new container: Docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContainerName(String);
+
+impl ContainerName {
+    pub fn parse(input: &str) -> Result<Self> {
+        let s = input.strip_prefix('/').unwrap_or(input);
+        let mut chars = s.chars();
+        let ok = s.len() >= 2
+            && s.len() <= 255
+            && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !ok {
+            return Err(Error::invalid(
+                "A container name is 2 to 255 letters, digits, '_', '.' or '-', starting with a letter or digit.",
+            ));
+        }
+        Ok(ContainerName(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ContainerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An image: `[registry[:port]/]path[:tag][@sha256:…]`, a full `sha256:` ID, or an ID prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ImageRef(String);
@@ -204,6 +235,16 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad:?}");
         }
         assert!(ContainerRef::parse(&"a".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn container_names() {
+        for ok in ["web", "/web", "a1", "my_app.v2-1"] {
+            assert!(ContainerName::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a", "-x", "a b", "../x", "a/b", "_x", "ä1"] {
+            assert_eq!(ContainerName::parse(bad).unwrap_err().kind, ErrorKind::InvalidArgument, "{bad}");
+        }
     }
 
     #[test]
