@@ -10,6 +10,17 @@ const COMMANDS: &[&str] = &[
     "unwatch_lists",
     "system_info",
     "container_inspect",
+    "containers_act",
+    "container_rename",
+    "container_top",
+    "container_stats",
+    "container_logs",
+    "stream_stop",
+    "logs_save",
+    "open_port",
+    "run_check",
+    "run_parse",
+    "run_container",
     "image_inspect",
 ];
 

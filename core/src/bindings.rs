@@ -3,7 +3,11 @@
 //! `make bindings` rewrites it.
 
 use crate::error::{Error, ErrorKind};
+use crate::lifecycle::{ActionResult, ContainerAction, ProcessList};
+use crate::logs::{LogLine, LogOptions, LogStream};
 use crate::model::*;
+use crate::run::{FieldIssue, MountRequest, ParsedRun, PortRequest, RestartPolicy, RunCheck, RunOutcome, RunRequest};
+use crate::stats::StatsSample;
 use ts_rs::{Config, TS};
 
 fn render<T: TS + 'static + ?Sized>(cfg: &Config) -> (String, String) {
@@ -26,5 +30,23 @@ pub fn all() -> Vec<(String, String)> {
         render::<SecurityOption>(&cfg),
         render::<SystemInfo>(&cfg),
         render::<ListEvent>(&cfg),
+        render::<PortRequest>(&cfg),
+        render::<MountRequest>(&cfg),
+        render::<RestartPolicy>(&cfg),
+        render::<RunRequest>(&cfg),
+        render::<FieldIssue>(&cfg),
+        render::<RunCheck>(&cfg),
+        render::<ParsedRun>(&cfg),
+        render::<RunOutcome>(&cfg),
+        render::<ContainerAction>(&cfg),
+        render::<ActionResult>(&cfg),
+        render::<ProcessList>(&cfg),
+        render::<StatsSample>(&cfg),
+        render::<StatsEvent>(&cfg),
+        render::<LogOptions>(&cfg),
+        render::<LogStream>(&cfg),
+        render::<LogLine>(&cfg),
+        render::<LogEvent>(&cfg),
+        render::<SavedLog>(&cfg),
     ]
 }

@@ -6,8 +6,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::refs::{ContainerName, ContainerRef};
 use crate::text::{neutralise, neutralise_all};
 use bollard::query_parameters::{
-    KillContainerOptions, RemoveContainerOptions, RenameContainerOptions, RestartContainerOptions, StartContainerOptions,
-    StopContainerOptions, TopOptions,
+    KillContainerOptions, RemoveContainerOptions, RenameContainerOptions, RestartContainerOptions,
+    StartContainerOptions, StopContainerOptions, TopOptions,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -22,14 +22,21 @@ use ts_rs::TS;
 pub enum ContainerAction {
     Start,
     /// SIGTERM, then SIGKILL after `timeout` seconds (the engine's default, 10, when none).
-    Stop { timeout: Option<u16> },
-    Restart { timeout: Option<u16> },
+    Stop {
+        timeout: Option<u16>,
+    },
+    Restart {
+        timeout: Option<u16>,
+    },
     /// SIGKILL at once.
     Kill,
     Pause,
     Unpause,
     /// `force` removes a running container (killing it); `volumes` also removes its anonymous volumes.
-    Remove { force: bool, volumes: bool },
+    Remove {
+        force: bool,
+        volumes: bool,
+    },
 }
 
 /// The result of an action on one container of a batch.
@@ -61,11 +68,15 @@ impl Engine {
         let t = |timeout: Option<u16>| timeout.map(i32::from);
         let res = match action {
             ContainerAction::Start => d.start_container(id, None::<StartContainerOptions>).await,
-            ContainerAction::Stop { timeout } => d.stop_container(id, Some(StopContainerOptions { t: t(timeout), signal: None })).await,
+            ContainerAction::Stop { timeout } => {
+                d.stop_container(id, Some(StopContainerOptions { t: t(timeout), signal: None })).await
+            }
             ContainerAction::Restart { timeout } => {
                 d.restart_container(id, Some(RestartContainerOptions { t: t(timeout), signal: None })).await
             }
-            ContainerAction::Kill => d.kill_container(id, Some(KillContainerOptions { signal: "SIGKILL".into() })).await,
+            ContainerAction::Kill => {
+                d.kill_container(id, Some(KillContainerOptions { signal: "SIGKILL".into() })).await
+            }
             ContainerAction::Pause => d.pause_container(id).await,
             ContainerAction::Unpause => d.unpause_container(id).await,
             ContainerAction::Remove { force, volumes } => {
@@ -121,10 +132,15 @@ fn explain(e: Error, action: ContainerAction) -> Error {
     match (e.kind, action) {
         (ErrorKind::Conflict, ContainerAction::Remove { force: false, .. }) => Error::new(
             ErrorKind::Conflict,
-            format!("The container is running: stop it first, or force the removal (which kills it). {}", neutralise(&e.message)),
+            format!(
+                "The container is running: stop it first, or force the removal (which kills it). {}",
+                neutralise(&e.message)
+            ),
         ),
         (ErrorKind::Conflict, ContainerAction::Pause | ContainerAction::Unpause | ContainerAction::Kill) => e,
-        (_, ContainerAction::Start) if m.contains("port is already allocated") || m.contains("address already in use") => {
+        (_, ContainerAction::Start)
+            if m.contains("port is already allocated") || m.contains("address already in use") =>
+        {
             Error::new(e.kind, format!("A host port is already in use by another program or container. {}", e.message))
         }
         _ => e,

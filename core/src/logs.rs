@@ -212,13 +212,22 @@ impl Engine {
     async fn log_body(&self, r: &ContainerRef, opts: &LogOptions) -> Result<(crate::http::BodyStream, Demux)> {
         let q = opts.query()?;
         let tty = self.is_tty(r).await?;
-        let body = crate::http::get_stream(self.endpoint(), self.version().api, &format!("/containers/{}/logs?{q}", r.as_str())).await?;
+        let body = crate::http::get_stream(
+            self.endpoint(),
+            self.version().api,
+            &format!("/containers/{}/logs?{q}", r.as_str()),
+        )
+        .await?;
         Ok((body, Demux::new(tty, opts.timestamps)))
     }
 
     /// Log lines in batches (see the module's notes). Errors such as "no such container"
     /// come from this call, before any line.
-    pub async fn logs(&self, r: &ContainerRef, opts: &LogOptions) -> Result<impl Stream<Item = Result<Vec<LogLine>>> + Send + 'static> {
+    pub async fn logs(
+        &self,
+        r: &ContainerRef,
+        opts: &LogOptions,
+    ) -> Result<impl Stream<Item = Result<Vec<LogLine>>> + Send + 'static> {
         let (body, demux) = self.log_body(r, opts).await?;
         let state = Batcher { body, demux, done: false, error: None };
         Ok(futures_util::stream::unfold(state, |mut st| async move {
@@ -315,7 +324,11 @@ impl Engine {
     }
 }
 
-async fn write_lines<W: tokio::io::AsyncWrite + Unpin>(w: &mut W, lines: &[LogLine], count: &mut u64) -> std::io::Result<()> {
+async fn write_lines<W: tokio::io::AsyncWrite + Unpin>(
+    w: &mut W,
+    lines: &[LogLine],
+    count: &mut u64,
+) -> std::io::Result<()> {
     for l in lines {
         if let Some(ts) = &l.ts {
             w.write_all(ts.as_bytes()).await?;
@@ -354,7 +367,12 @@ mod tests {
             let got: Vec<(LogStream, &str)> = out.iter().map(|l| (l.stream, l.text.as_str())).collect();
             assert_eq!(
                 got,
-                vec![(LogStream::Stdout, "hello"), (LogStream::Stderr, "oops"), (LogStream::Stdout, "world"), (LogStream::Stdout, "last")],
+                vec![
+                    (LogStream::Stdout, "hello"),
+                    (LogStream::Stderr, "oops"),
+                    (LogStream::Stdout, "world"),
+                    (LogStream::Stdout, "last")
+                ],
                 "cut at {cut}"
             );
         }
@@ -384,7 +402,9 @@ mod tests {
 
     #[test]
     fn options_become_a_query() {
-        let q = LogOptions { follow: true, tail: None, since: Some(5), timestamps: true, stdout: true, stderr: false }.query().unwrap();
+        let q = LogOptions { follow: true, tail: None, since: Some(5), timestamps: true, stdout: true, stderr: false }
+            .query()
+            .unwrap();
         assert_eq!(q, "follow=1&stdout=1&stderr=0&timestamps=1&tail=all&since=5");
         assert!(LogOptions { stdout: false, stderr: false, ..Default::default() }.query().is_err());
     }

@@ -192,3 +192,34 @@ pub enum ListEvent {
         id: String,
     },
 }
+
+/// What a log stream sends: batches of lines, then an error or the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum LogEvent {
+    Lines(Vec<crate::logs::LogLine>),
+    Error(Error),
+    /// The log ended (not following, or the container stopped).
+    End,
+}
+
+/// What a stats stream sends: a sample a second, then an error or the end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum StatsEvent {
+    Sample(crate::stats::StatsSample),
+    Error(Error),
+    End,
+}
+
+/// A log written to disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SavedLog {
+    pub path: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub lines: u64,
+}

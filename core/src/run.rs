@@ -34,7 +34,12 @@ pub struct PortRequest {
 
 impl Default for PortRequest {
     fn default() -> Self {
-        PortRequest { host_ip: "127.0.0.1".into(), host_port: String::new(), container_port: String::new(), protocol: "tcp".into() }
+        PortRequest {
+            host_ip: "127.0.0.1".into(),
+            host_port: String::new(),
+            container_port: String::new(),
+            protocol: "tcp".into(),
+        }
     }
 }
 
@@ -200,7 +205,9 @@ pub fn parse_port(s: &str) -> std::result::Result<u16, String> {
 
 fn parse_ip(s: &str) -> std::result::Result<IpAddr, String> {
     let t = s.trim().trim_start_matches('[').trim_end_matches(']');
-    t.parse::<IpAddr>().map_err(|_| format!("{:?} is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::)", crate::text::neutralise(s.trim())))
+    t.parse::<IpAddr>().map_err(|_| {
+        format!("{:?} is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::)", crate::text::neutralise(s.trim()))
+    })
 }
 
 /// 512m, 1g, 100k, 1048576 → bytes.
@@ -278,7 +285,8 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
     let mut exposed = Vec::new();
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
     for (i, p) in req.ports.iter().enumerate() {
-        let container = parse_port(&p.container_port).map_err(|e| errors.add(format!("ports.{i}.containerPort"), e)).ok();
+        let container =
+            parse_port(&p.container_port).map_err(|e| errors.add(format!("ports.{i}.containerPort"), e)).ok();
         let host = if p.host_port.trim().is_empty() {
             Some(None)
         } else {
@@ -313,10 +321,16 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
     // The same host port and protocol twice on overlapping addresses cannot both bind.
     let mut seen: Vec<(String, u16, String)> = Vec::new();
     for (i, p) in req.ports.iter().enumerate() {
-        if let (Ok(h), Ok(ip)) = (parse_port(&p.host_port), parse_ip(if p.host_ip.trim().is_empty() { "127.0.0.1" } else { &p.host_ip })) {
-            let proto = if p.protocol.trim().is_empty() { "tcp".to_owned() } else { p.protocol.trim().to_ascii_lowercase() };
+        if let (Ok(h), Ok(ip)) =
+            (parse_port(&p.host_port), parse_ip(if p.host_ip.trim().is_empty() { "127.0.0.1" } else { &p.host_ip }))
+        {
+            let proto =
+                if p.protocol.trim().is_empty() { "tcp".to_owned() } else { p.protocol.trim().to_ascii_lowercase() };
             let ip = ip.to_string();
-            if seen.iter().any(|(sip, sh, sp)| *sh == h && *sp == proto && (*sip == ip || ip == "0.0.0.0" || sip == "0.0.0.0")) {
+            if seen
+                .iter()
+                .any(|(sip, sh, sp)| *sh == h && *sp == proto && (*sip == ip || ip == "0.0.0.0" || sip == "0.0.0.0"))
+            {
                 errors.add(format!("ports.{i}.hostPort"), format!("Host port {h}/{proto} is already published above."));
             }
             seen.push((ip, h, proto));
@@ -334,7 +348,10 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
         t => match t.parse::<i64>() {
             Ok(n) if n >= 1 => Some(n),
             Ok(0) => {
-                errors.add("pidsLimit", "0 does not mean unlimited: leave the field empty for no limit, or use a positive number.");
+                errors.add(
+                    "pidsLimit",
+                    "0 does not mean unlimited: leave the field empty for no limit, or use a positive number.",
+                );
                 None
             }
             _ => {
@@ -419,7 +436,10 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
         } else if valid_volume_name(source) {
             (MountType::VOLUME, Some(source.to_owned()))
         } else {
-            errors.add(format!("mounts.{i}.source"), "Use an absolute host path (/srv/data), a volume name (my-data), or leave it empty for a new volume.");
+            errors.add(
+                format!("mounts.{i}.source"),
+                "Use an absolute host path (/srv/data), a volume name (my-data), or leave it empty for a new volume.",
+            );
             continue;
         };
         mounts.push(Mount {
@@ -603,16 +623,77 @@ pub fn render(req: &RunRequest) -> String {
 
 /// Flags of `docker run` that take a value but that the form does not support.
 const UNSUPPORTED_WITH_VALUE: &[&str] = &[
-    "--network", "--net", "--hostname", "-h", "--add-host", "--dns", "--dns-search", "--dns-option", "--ulimit", "--device",
-    "--gpus", "--log-driver", "--log-opt", "--shm-size", "--cpu-shares", "-c", "--cpuset-cpus", "--cpuset-mems",
-    "--memory-swap", "--memory-reservation", "--memory-swappiness", "--cap-add", "--platform", "--pull", "--env-file",
-    "--label-file", "--mount", "--tmpfs", "--userns", "--pid", "--ipc", "--uts", "--cgroupns", "--volumes-from", "--link",
-    "--expose", "--health-cmd", "--health-interval", "--health-retries", "--health-timeout", "--health-start-period",
-    "--stop-signal", "--stop-timeout", "--sysctl", "--group-add", "--runtime", "--isolation", "--oom-score-adj",
-    "--blkio-weight", "--network-alias", "--ip", "--ip6", "--mac-address", "--cgroup-parent", "--cidfile", "--attach",
-    "-a", "--detach-keys", "--domainname", "--kernel-memory", "--cpu-period", "--cpu-quota", "--cpu-rt-period",
-    "--cpu-rt-runtime", "--device-cgroup-rule", "--device-read-bps", "--device-write-bps", "--annotation",
-    "--volume-driver", "--storage-opt", "--log-opt",
+    "--network",
+    "--net",
+    "--hostname",
+    "-h",
+    "--add-host",
+    "--dns",
+    "--dns-search",
+    "--dns-option",
+    "--ulimit",
+    "--device",
+    "--gpus",
+    "--log-driver",
+    "--log-opt",
+    "--shm-size",
+    "--cpu-shares",
+    "-c",
+    "--cpuset-cpus",
+    "--cpuset-mems",
+    "--memory-swap",
+    "--memory-reservation",
+    "--memory-swappiness",
+    "--cap-add",
+    "--platform",
+    "--pull",
+    "--env-file",
+    "--label-file",
+    "--mount",
+    "--tmpfs",
+    "--userns",
+    "--pid",
+    "--ipc",
+    "--uts",
+    "--cgroupns",
+    "--volumes-from",
+    "--link",
+    "--expose",
+    "--health-cmd",
+    "--health-interval",
+    "--health-retries",
+    "--health-timeout",
+    "--health-start-period",
+    "--stop-signal",
+    "--stop-timeout",
+    "--sysctl",
+    "--group-add",
+    "--runtime",
+    "--isolation",
+    "--oom-score-adj",
+    "--blkio-weight",
+    "--network-alias",
+    "--ip",
+    "--ip6",
+    "--mac-address",
+    "--cgroup-parent",
+    "--cidfile",
+    "--attach",
+    "-a",
+    "--detach-keys",
+    "--domainname",
+    "--kernel-memory",
+    "--cpu-period",
+    "--cpu-quota",
+    "--cpu-rt-period",
+    "--cpu-rt-runtime",
+    "--device-cgroup-rule",
+    "--device-read-bps",
+    "--device-write-bps",
+    "--annotation",
+    "--volume-driver",
+    "--storage-opt",
+    "--log-opt",
 ];
 
 /// Reads a pasted `docker run …` line into the form. Flags the form cannot express are named
@@ -631,7 +712,12 @@ pub fn parse_command(line: &str) -> Result<ParsedRun> {
         }
         match it.next() {
             Some(w) if w == "run" => {}
-            Some(w) => return Err(Error::invalid(format!("This is `docker {}`, not `docker run`.", crate::text::neutralise(&w)))),
+            Some(w) => {
+                return Err(Error::invalid(format!(
+                    "This is `docker {}`, not `docker run`.",
+                    crate::text::neutralise(&w)
+                )))
+            }
             None => return Err(Error::invalid("Paste a whole `docker run …` line.")),
         }
     }
@@ -732,7 +818,12 @@ pub fn parse_command(line: &str) -> Result<ParsedRun> {
 
 /// `-p` syntax: [ip:][hostPort:]containerPort[/proto], ip may be [v6].
 fn parse_publish(spec: &str) -> Result<PortRequest> {
-    let bad = || Error::invalid(format!("-p {:?}: expected [ip:][hostPort:]containerPort[/protocol]", crate::text::neutralise(spec)));
+    let bad = || {
+        Error::invalid(format!(
+            "-p {:?}: expected [ip:][hostPort:]containerPort[/protocol]",
+            crate::text::neutralise(spec)
+        ))
+    };
     let (rest, proto) = spec.rsplit_once('/').map_or((spec, "tcp"), |(r, p)| (r, p));
     let (ip, rest) = if let Some(r) = rest.strip_prefix('[') {
         let (ip, after) = r.split_once(']').ok_or_else(bad)?;
@@ -782,7 +873,8 @@ impl Engine {
         let plan = plan.map_err(|errs| {
             Error::invalid(errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
         })?;
-        let opts = CreateContainerOptions { name: plan.name.as_ref().map(|n| n.as_str().to_owned()), ..Default::default() };
+        let opts =
+            CreateContainerOptions { name: plan.name.as_ref().map(|n| n.as_str().to_owned()), ..Default::default() };
         let created = self.docker.create_container(Some(opts), plan.body).await.map_err(|e| {
             let e = self.fail(e);
             match e.kind {
@@ -801,14 +893,22 @@ impl Engine {
             let e = self.fail(e);
             let cleanup = self
                 .docker
-                .remove_container(&created.id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }))
+                .remove_container(
+                    &created.id,
+                    Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }),
+                )
                 .await;
-            let cause = if e.message.contains("port is already allocated") || e.message.contains("address already in use") {
-                "A host port is already in use by another program or container. "
+            let cause =
+                if e.message.contains("port is already allocated") || e.message.contains("address already in use") {
+                    "A host port is already in use by another program or container. "
+                } else {
+                    ""
+                };
+            let left = if cleanup.is_err() {
+                " The created container could not be removed again; remove it by hand."
             } else {
                 ""
             };
-            let left = if cleanup.is_err() { " The created container could not be removed again; remove it by hand." } else { "" };
             return Err(Error::new(e.kind, format!("The container could not start. {cause}{}{left}", e.message)));
         }
         let name = plan.name.map(|n| n.as_str().to_owned()).unwrap_or_default();
@@ -894,8 +994,18 @@ mod tests {
             (Box::new(|r| r.env = vec!["=x".into()]), "env.0"),
             (Box::new(|r| r.labels = vec!["k".into()]), "labels.0"),
             (Box::new(|r| r.command = "echo 'open".into()), "command"),
-            (Box::new(|r| r.mounts = vec![MountRequest { source: "/h".into(), target: "rel".into(), read_only: false }]), "mounts.0.target"),
-            (Box::new(|r| r.mounts = vec![MountRequest { source: "../x".into(), target: "/d".into(), read_only: false }]), "mounts.0.source"),
+            (
+                Box::new(|r| {
+                    r.mounts = vec![MountRequest { source: "/h".into(), target: "rel".into(), read_only: false }]
+                }),
+                "mounts.0.target",
+            ),
+            (
+                Box::new(|r| {
+                    r.mounts = vec![MountRequest { source: "../x".into(), target: "/d".into(), read_only: false }]
+                }),
+                "mounts.0.source",
+            ),
             (Box::new(|r| r.workdir = "app".into()), "workdir"),
             (Box::new(|r| r.user = "root; rm".into()), "user"),
             (Box::new(|r| r.restart_retries = "3".into()), "restartRetries"),
@@ -913,7 +1023,12 @@ mod tests {
     #[test]
     fn duplicate_host_ports_are_refused() {
         let mut r = req();
-        r.ports.push(PortRequest { host_ip: "0.0.0.0".into(), host_port: "8080".into(), container_port: "81".into(), protocol: "tcp".into() });
+        r.ports.push(PortRequest {
+            host_ip: "0.0.0.0".into(),
+            host_port: "8080".into(),
+            container_port: "81".into(),
+            protocol: "tcp".into(),
+        });
         let errs = plan(&r).0.err().unwrap();
         assert_eq!(fields(&errs), vec!["ports.1.hostPort"]);
     }
@@ -923,7 +1038,11 @@ mod tests {
         let mut r = req();
         r.pids_limit = String::new();
         r.ports[0].host_ip = "0.0.0.0".into();
-        r.mounts = vec![MountRequest { source: "/var/run/docker.sock".into(), target: "/var/run/docker.sock".into(), read_only: true }];
+        r.mounts = vec![MountRequest {
+            source: "/var/run/docker.sock".into(),
+            target: "/var/run/docker.sock".into(),
+            read_only: true,
+        }];
         let (plan, warnings) = plan(&r);
         assert!(plan.is_ok());
         assert_eq!(fields(&warnings), vec!["ports.0.hostIp", "pidsLimit", "mounts.0.source"]);
@@ -949,7 +1068,15 @@ mod tests {
         assert_eq!(r.name, "web");
         assert_eq!(r.pids_limit, "6");
         assert_eq!(r.image, "image");
-        assert_eq!(r.ports, vec![PortRequest { host_ip: "0.0.0.0".into(), host_port: "8080".into(), container_port: "80".into(), protocol: "tcp".into() }]);
+        assert_eq!(
+            r.ports,
+            vec![PortRequest {
+                host_ip: "0.0.0.0".into(),
+                host_port: "8080".into(),
+                container_port: "80".into(),
+                protocol: "tcp".into()
+            }]
+        );
 
         let p = parse_command(
             "sudo docker container run --rm --privileged --network=host -e A=1 -v /srv:/data:ro -v cache:/c --restart on-failure:3 \
@@ -968,7 +1095,10 @@ mod tests {
         assert_eq!(r.cap_drop, vec!["ALL"]);
         assert_eq!(r.ports[0].host_ip, "::1");
         assert_eq!(r.ports[0].protocol, "udp");
-        assert_eq!((r.user.as_str(), r.workdir.as_str(), r.memory.as_str(), r.cpus.as_str()), ("1000:1000", "/app", "512m", "1.5"));
+        assert_eq!(
+            (r.user.as_str(), r.workdir.as_str(), r.memory.as_str(), r.cpus.as_str()),
+            ("1000:1000", "/app", "512m", "1.5")
+        );
         assert_eq!(r.entrypoint, "/bin/sh");
         assert_eq!(r.command, "-c 'echo hi'");
         assert!(plan(&r).0.is_ok(), "{:?}", plan(&r).0.err());

@@ -68,7 +68,9 @@ pub fn split(s: &str) -> Result<Vec<String>, String> {
 /// Quotes a word so that `split` (and a POSIX shell) reads it back unchanged.
 pub fn quote(word: &str) -> String {
     let safe = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '@' | ',' | '+' | '%'));
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '@' | ',' | '+' | '%')
+        });
     if safe {
         word.to_owned()
     } else {

@@ -2,36 +2,59 @@
 
 use bulkhead_core::Watcher;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
+use tauri::async_runtime::JoinHandle;
 
 pub struct AppState {
     pub watcher: Watcher,
     /// The live-lists stream of each webview (one at most: a reload replaces the old one).
-    pub list_streams: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,
+    list_streams: Mutex<HashMap<String, JoinHandle<()>>>,
+    /// Log and stats streams, by the id the backend issued.
+    streams: Mutex<HashMap<u32, JoinHandle<()>>>,
+    next_stream: AtomicU32,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AppState {
     pub fn new(watcher: Watcher) -> Self {
-        AppState { watcher, list_streams: Mutex::new(HashMap::new()) }
+        AppState { watcher, list_streams: Mutex::default(), streams: Mutex::default(), next_stream: AtomicU32::new(1) }
     }
 
     /// Registers `task` as the webview's list stream, stopping the one it had.
-    pub fn replace_list_stream(&self, webview: &str, task: tauri::async_runtime::JoinHandle<()>) {
-        let mut streams = self.list_streams.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(old) = streams.insert(webview.to_owned(), task) {
+    pub fn replace_list_stream(&self, webview: &str, task: JoinHandle<()>) {
+        if let Some(old) = lock(&self.list_streams).insert(webview.to_owned(), task) {
             old.abort();
         }
     }
 
     pub fn stop_list_stream(&self, webview: &str) -> bool {
-        let mut streams = self.list_streams.lock().unwrap_or_else(|p| p.into_inner());
-        streams.remove(webview).map(|t| t.abort()).is_some()
+        lock(&self.list_streams).remove(webview).map(|t| t.abort()).is_some()
+    }
+
+    /// Registers a log or stats stream; the id is what the UI passes to `stream_stop`.
+    pub fn add_stream(&self, task: JoinHandle<()>) -> u32 {
+        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        let mut streams = lock(&self.streams);
+        // Forget the streams that ended by themselves.
+        streams.retain(|_, t| !t.inner().is_finished());
+        streams.insert(id, task);
+        id
+    }
+
+    pub fn stop_stream(&self, id: u32) -> bool {
+        lock(&self.streams).remove(&id).map(|t| t.abort()).is_some()
     }
 
     /// Stops every stream; called on exit.
     pub fn close_all(&self) {
-        let mut streams = self.list_streams.lock().unwrap_or_else(|p| p.into_inner());
-        for (_, t) in streams.drain() {
+        for (_, t) in lock(&self.list_streams).drain() {
+            t.abort();
+        }
+        for (_, t) in lock(&self.streams).drain() {
             t.abort();
         }
     }

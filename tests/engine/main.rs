@@ -1,5 +1,6 @@
 //! Live-engine tests of bulkhead-core: a real Docker engine, test-labelled objects with unique
 //! names, cleanup that runs even when a test panics.
 
+mod actions;
 mod lists;
 mod watch;

@@ -1,10 +1,107 @@
 use crate::state::AppState;
-use bulkhead_core::{ContainerRef, Error};
-use tauri::State;
+use bulkhead_core::lifecycle::{ActionResult, ContainerAction, ProcessList};
+use bulkhead_core::logs::LogOptions;
+use bulkhead_core::model::{LogEvent, SavedLog, StatsEvent};
+use bulkhead_core::{ContainerName, ContainerRef, Error};
+use futures_util::StreamExt;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
 
 /// `docker inspect <id>`; `id` is a full ID, a unique prefix or a name.
 #[tauri::command]
 pub async fn container_inspect(state: State<'_, AppState>, id: String) -> Result<serde_json::Value, Error> {
     let r = ContainerRef::parse(&id)?;
     state.watcher.engine()?.inspect_container(&r).await
+}
+
+/// One action on one or more containers. Every ID is checked before anything is done.
+#[tauri::command]
+pub async fn containers_act(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    action: ContainerAction,
+) -> Result<Vec<ActionResult>, Error> {
+    let refs = ids.iter().map(|i| ContainerRef::parse(i)).collect::<Result<Vec<_>, _>>()?;
+    Ok(state.watcher.engine()?.act_many(&refs, action).await)
+}
+
+#[tauri::command]
+pub async fn container_rename(state: State<'_, AppState>, id: String, name: String) -> Result<(), Error> {
+    let (r, name) = (ContainerRef::parse(&id)?, ContainerName::parse(&name)?);
+    state.watcher.engine()?.rename(&r, &name).await
+}
+
+#[tauri::command]
+pub async fn container_top(state: State<'_, AppState>, id: String) -> Result<ProcessList, Error> {
+    let r = ContainerRef::parse(&id)?;
+    state.watcher.engine()?.top(&r).await
+}
+
+/// Streams a sample a second into `on_event` until `stream_stop` or the container stops.
+#[tauri::command]
+pub fn container_stats(state: State<'_, AppState>, id: String, on_event: Channel<StatsEvent>) -> Result<u32, Error> {
+    let r = ContainerRef::parse(&id)?;
+    let samples = state.watcher.engine()?.stats(&r).map(|s| match s {
+        Ok(s) => StatsEvent::Sample(s),
+        Err(e) => StatsEvent::Error(e),
+    });
+    let events = samples.chain(futures_util::stream::once(async { StatsEvent::End }));
+    Ok(state.add_stream(crate::stream::pump(events, on_event)))
+}
+
+/// Streams log lines in frame-sized batches into `on_event`.
+#[tauri::command]
+pub async fn container_logs(
+    state: State<'_, AppState>,
+    id: String,
+    options: LogOptions,
+    on_event: Channel<LogEvent>,
+) -> Result<u32, Error> {
+    let r = ContainerRef::parse(&id)?;
+    let batches = state.watcher.engine()?.logs(&r, &options).await?.map(|b| match b {
+        Ok(lines) => LogEvent::Lines(lines),
+        Err(e) => LogEvent::Error(e),
+    });
+    let events = batches.chain(futures_util::stream::once(async { LogEvent::End }));
+    Ok(state.add_stream(crate::stream::pump(events, on_event)))
+}
+
+#[tauri::command]
+pub fn stream_stop(state: State<'_, AppState>, id: u32) -> bool {
+    state.stop_stream(id)
+}
+
+/// Asks where to save, then streams the log to that file. `None` when the user cancels.
+#[tauri::command]
+pub async fn logs_save<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    options: LogOptions,
+) -> Result<Option<SavedLog>, Error> {
+    use tauri_plugin_dialog::DialogExt;
+    let r = ContainerRef::parse(&id)?;
+    let engine = state.watcher.engine()?;
+    let suggested = format!("{}.log", r.as_str());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().set_file_name(&suggested).add_filter("Log", &["log", "txt"]).save_file(move |p| {
+        let _ = tx.send(p);
+    });
+    let Some(path) = rx.await.ok().flatten() else { return Ok(None) };
+    let path = path.into_path().map_err(|e| Error::invalid(format!("Cannot save there: {e}")))?;
+    let lines = engine.save_logs(&r, &options, &path).await?;
+    Ok(Some(SavedLog { path: path.display().to_string(), lines }))
+}
+
+/// Opens `http://127.0.0.1:<port>/` in the user's browser, from Rust, after the user asked.
+#[tauri::command]
+pub fn open_port<R: Runtime>(app: AppHandle<R>, port: u16) -> Result<(), Error> {
+    use tauri_plugin_shell::ShellExt;
+    if port == 0 {
+        return Err(Error::invalid("Port 0 is not a published port."));
+    }
+    #[allow(deprecated)] // tauri-plugin-opener would be a second plugin for one call.
+    app.shell()
+        .open(format!("http://127.0.0.1:{port}/"), None)
+        .map_err(|e| Error::internal(format!("Cannot open a browser: {e}")))
 }

@@ -3,4 +3,5 @@
 pub mod containers;
 pub mod engine;
 pub mod images;
+pub mod run;
 pub mod system;
