@@ -4,6 +4,17 @@ import type { ErrorKind } from './bindings/ErrorKind';
 import type { EngineStatus } from './bindings/EngineStatus';
 import type { ListEvent } from './bindings/ListEvent';
 import type { SystemInfo } from './bindings/SystemInfo';
+import type { RunRequest } from './bindings/RunRequest';
+import type { RunCheck } from './bindings/RunCheck';
+import type { ParsedRun } from './bindings/ParsedRun';
+import type { RunOutcome } from './bindings/RunOutcome';
+import type { ContainerAction } from './bindings/ContainerAction';
+import type { ActionResult } from './bindings/ActionResult';
+import type { ProcessList } from './bindings/ProcessList';
+import type { StatsEvent } from './bindings/StatsEvent';
+import type { LogOptions } from './bindings/LogOptions';
+import type { LogEvent } from './bindings/LogEvent';
+import type { SavedLog } from './bindings/SavedLog';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -14,6 +25,24 @@ export type { ImageSummary } from './bindings/ImageSummary';
 export type { PortMapping } from './bindings/PortMapping';
 export type { ContainerState } from './bindings/ContainerState';
 export type { SecurityOption } from './bindings/SecurityOption';
+export type { RunRequest } from './bindings/RunRequest';
+export type { PortRequest } from './bindings/PortRequest';
+export type { MountRequest } from './bindings/MountRequest';
+export type { RestartPolicy } from './bindings/RestartPolicy';
+export type { RunCheck } from './bindings/RunCheck';
+export type { FieldIssue } from './bindings/FieldIssue';
+export type { ParsedRun } from './bindings/ParsedRun';
+export type { RunOutcome } from './bindings/RunOutcome';
+export type { ContainerAction } from './bindings/ContainerAction';
+export type { ActionResult } from './bindings/ActionResult';
+export type { ProcessList } from './bindings/ProcessList';
+export type { StatsSample } from './bindings/StatsSample';
+export type { StatsEvent } from './bindings/StatsEvent';
+export type { LogOptions } from './bindings/LogOptions';
+export type { LogLine } from './bindings/LogLine';
+export type { LogStream } from './bindings/LogStream';
+export type { LogEvent } from './bindings/LogEvent';
+export type { SavedLog } from './bindings/SavedLog';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -56,4 +85,25 @@ export const api = {
   systemInfo: () => call<SystemInfo>('system_info'),
   containerInspect: (id: string) => call<unknown>('container_inspect', { id }),
   imageInspect: (reference: string) => call<unknown>('image_inspect', { reference }),
+
+  runCheck: (request: RunRequest) => call<RunCheck>('run_check', { request }),
+  runParse: (line: string) => call<ParsedRun>('run_parse', { line }),
+  runContainer: (request: RunRequest) => call<RunOutcome>('run_container', { request }),
+  containersAct: (ids: string[], action: ContainerAction) => call<ActionResult[]>('containers_act', { ids, action }),
+  containerRename: (id: string, name: string) => call<void>('container_rename', { id, name }),
+  containerTop: (id: string) => call<ProcessList>('container_top', { id }),
+  /** Starts a stream; returns its id for `streamStop`. */
+  containerStats: (id: string, onEvent: (e: StatsEvent) => void) => {
+    const channel = new Channel<StatsEvent>();
+    channel.onmessage = onEvent;
+    return call<number>('container_stats', { id, onEvent: channel });
+  },
+  containerLogs: (id: string, options: LogOptions, onEvent: (e: LogEvent) => void) => {
+    const channel = new Channel<LogEvent>();
+    channel.onmessage = onEvent;
+    return call<number>('container_logs', { id, options, onEvent: channel });
+  },
+  streamStop: (id: number) => call<boolean>('stream_stop', { id }),
+  logsSave: (id: string, options: LogOptions) => call<SavedLog | null>('logs_save', { id, options }),
+  openPort: (port: number) => call<void>('open_port', { port }),
 };

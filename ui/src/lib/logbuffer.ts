@@ -1,0 +1,64 @@
+// A bounded buffer of log lines: memory stays flat however long a container talks.
+import type { LogLine, LogStream } from './api';
+import { parseAnsi, type Segment } from './ansi';
+
+export interface Row {
+  /** A running number, stable while the row is in the buffer. */
+  n: number;
+  stream: LogStream;
+  ts: string | null;
+  segments: Segment[];
+  /** Lower-case plain text, for search. */
+  lower: string;
+}
+
+export class LogBuffer {
+  rows: Row[] = [];
+  dropped = 0;
+  private next = 0;
+  private carry: Record<LogStream, Segment | object> = { stdout: {}, stderr: {}, tty: {} };
+
+  constructor(readonly max = 20_000) {}
+
+  push(lines: LogLine[]) {
+    for (const l of lines) {
+      const { segments, style } = parseAnsi(l.text, this.carry[l.stream]);
+      this.carry[l.stream] = style;
+      this.rows.push({
+        n: this.next++,
+        stream: l.stream,
+        ts: l.ts,
+        segments,
+        lower: segments.map((s) => s.text).join('').toLowerCase(),
+      });
+    }
+    // Drop in chunks, so a full buffer does not shift 20,000 rows on every batch.
+    if (this.rows.length > this.max) {
+      const excess = this.rows.length - this.max + Math.floor(this.max / 10);
+      this.rows.splice(0, excess);
+      this.dropped += excess;
+    }
+  }
+
+  clear() {
+    this.rows = [];
+    this.dropped = 0;
+    this.carry = { stdout: {}, stderr: {}, tty: {} };
+  }
+}
+
+/** Splits text around case-insensitive matches of `q` for highlighting. */
+export function splitMatches(text: string, q: string): { text: string; hit: boolean }[] {
+  if (!q) return [{ text, hit: false }];
+  const lower = text.toLowerCase();
+  const needle = q.toLowerCase();
+  const out: { text: string; hit: boolean }[] = [];
+  let at = 0;
+  for (let i = lower.indexOf(needle); i !== -1; i = lower.indexOf(needle, i + needle.length)) {
+    if (i > at) out.push({ text: text.slice(at, i), hit: false });
+    out.push({ text: text.slice(i, i + needle.length), hit: true });
+    at = i + needle.length;
+  }
+  if (at < text.length) out.push({ text: text.slice(at), hit: false });
+  return out;
+}
