@@ -117,3 +117,148 @@ async fn a_dead_socket_shows_cannot_reach_the_engine_with_endpoint_and_reason() 
     screenshot(&client, "engine-down").await;
     client.close().await.unwrap();
 }
+
+/// Types into the element matched by `css`.
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let e = client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} is missing"));
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} is missing")).click().await.unwrap();
+}
+
+/// Waits until the row of `id` is in `state` (or, with `None`, gone).
+async fn wait_row_state(client: &Client, id: &str, state: Option<&str>, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let found = client.find(Locator::Css(&format!("[data-testid=container-row][data-id='{id}']"))).await;
+        let now = match &found {
+            Ok(e) => e.attr("data-state").await.ok().flatten(),
+            Err(_) => None,
+        };
+        if now.as_deref() == state {
+            return;
+        }
+        assert!(started.elapsed() < within, "row {id}: wanted {state:?}, still {now:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_form_starts_httpd_with_a_port_and_a_pids_limit_and_the_ui_stops_and_removes_it() {
+    let _serial = SERIAL.lock().await;
+    let engine = engine().await;
+    fixture_image().await;
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+
+    let name = unique_name("e2e-run");
+    let mut cleanup = Cleanup::new();
+    cleanup.container(&name); // removed by name if the test fails half-way
+    let port = if std::net::TcpListener::bind("127.0.0.1:8080").is_ok() { 8080 } else { free_port() };
+
+    click(&client, "[data-testid=run-open]").await;
+    wait_for(&client, "[data-testid=run-dialog]", Duration::from_secs(5)).await;
+    type_into(&client, "[data-testid=run-image]", FIXTURE_IMAGE).await;
+    type_into(&client, "[data-testid=run-name]", &name).await;
+    click(&client, "[data-testid=run-add-port]").await;
+    type_into(&client, "[data-testid=run-port-0-host]", &port.to_string()).await;
+    type_into(&client, "[data-testid=run-port-0-container]", "80").await;
+    type_into(&client, "[data-testid=run-pids]", "6").await;
+    type_into(
+        &client,
+        "[data-testid=run-command]",
+        "sh -c 'mkdir -p /www && echo hello from the run form > /www/index.html && exec httpd -f -p 80 -h /www'",
+    )
+    .await;
+    click(&client, "[data-testid=run-advanced]").await;
+    click(&client, "[data-testid=run-add-label]").await;
+    type_into(&client, "[data-testid=run-label-0]", &format!("{TEST_LABEL}={}", std::process::id())).await;
+
+    // A bad value is refused next to its field, by the backend's validation.
+    type_into(&client, "[data-testid=run-pids]", "0").await;
+    let err = wait_for(&client, "[data-testid='error-pidsLimit']", Duration::from_secs(3)).await;
+    assert!(err.text().await.unwrap().contains("0 does not mean unlimited"));
+    assert!(!client.find(Locator::Css("[data-testid=run-submit]")).await.unwrap().is_enabled().await.unwrap());
+    type_into(&client, "[data-testid=run-pids]", "6").await;
+
+    // The preview is the docker run line the form stands for.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let preview = loop {
+        let p = client
+            .find(Locator::Css("[data-testid=run-preview]"))
+            .await
+            .unwrap()
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if p.contains("--pids-limit 6") || Instant::now() > deadline {
+            break p;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(preview.starts_with("docker run -d --name"), "{preview}");
+    assert!(
+        preview.contains(&format!("-p 127.0.0.1:{port}:80/tcp")) && preview.contains("--pids-limit 6"),
+        "{preview}"
+    );
+    screenshot(&client, "run-form").await;
+
+    let t0 = Instant::now();
+    wait_for(&client, "[data-testid=run-submit]:not([disabled])", Duration::from_secs(3)).await.click().await.unwrap();
+    let detail = wait_for(&client, "[data-testid=container-detail]", Duration::from_secs(10)).await;
+    let id = detail.attr("data-id").await.unwrap().expect("the detail names the container");
+    cleanup.container(&id);
+    eprintln!("run submitted → detail page: {:?}", t0.elapsed());
+
+    // It is running, in the list.
+    click(&client, "[data-testid=detail-back]").await;
+    wait_row_state(&client, &id, Some("running"), Duration::from_secs(5)).await;
+
+    // It serves on 127.0.0.1:<port>, and its host cgroup says pids.max = 6.
+    let body = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("the published port answers");
+        s.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+        let mut b = String::new();
+        s.read_to_string(&mut b).await.unwrap();
+        b
+    };
+    assert!(body.contains("hello from the run form"), "{body}");
+    let pids_max = ["pids/docker", "pids/system.slice/docker-", "docker", "system.slice/docker-"]
+        .iter()
+        .find_map(|p| {
+            let path = if p.ends_with('-') {
+                format!("/sys/fs/cgroup/{p}{id}.scope/pids.max")
+            } else {
+                format!("/sys/fs/cgroup/{p}/{id}/pids.max")
+            };
+            std::fs::read_to_string(path).ok()
+        })
+        .expect("the container's pids cgroup on the host");
+    assert_eq!(pids_max.trim(), "6");
+    let inspect = engine.inspect_container(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap();
+    assert_eq!(inspect["HostConfig"]["PortBindings"]["80/tcp"][0]["HostIp"], "127.0.0.1");
+
+    // Stop it from the UI, then remove it (confirming).
+    let select = format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-select]");
+    click(&client, &select).await;
+    click(&client, "[data-testid=bulk-stop]").await;
+    wait_row_state(&client, &id, Some("exited"), Duration::from_secs(15)).await;
+    click(&client, &select).await;
+    click(&client, "[data-testid=bulk-remove]").await;
+    wait_for(&client, "[data-testid=confirm]", Duration::from_secs(3)).await;
+    click(&client, "[data-testid=confirm-ok]").await;
+    wait_row_state(&client, &id, None, Duration::from_secs(5)).await;
+    assert!(
+        docker().inspect_container(&id, None::<bollard::query_parameters::InspectContainerOptions>).await.is_err(),
+        "removed from the engine"
+    );
+
+    client.close().await.unwrap();
+}
