@@ -29,7 +29,7 @@ test: setup-test docker
 	@scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
 bench: setup-run docker
-	$(CARGO) bench -p bulkhead-core --bench lists
+	$(CARGO) bench -p bulkhead-core --bench lists --bench containers
 
 setup-run:
 	@scripts/setup.sh run

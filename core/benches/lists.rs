@@ -15,13 +15,13 @@ use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, RemoveContainerOptions, RemoveImageOptions,
 };
+mod common;
+use common::{median, raw_get};
+
 use bulkhead_core::model::ListEvent;
 use bulkhead_core::{Endpoint, Engine, Watcher};
 use futures_util::StreamExt;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const LABEL: &str = "dev.bulkhead.test";
@@ -36,23 +36,6 @@ fn docker(endpoint: &Endpoint) -> bollard::Docker {
         }
     }
     .expect("docker client")
-}
-
-/// The baseline: one HTTP/1.1 GET on a fresh connection to the same socket, body read in full.
-async fn raw_get(socket: &PathBuf, path: &str) -> usize {
-    let stream = tokio::net::UnixStream::connect(socket).await.expect("connect");
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.expect("handshake");
-    tokio::spawn(conn);
-    let req = hyper::Request::get(path).header("Host", "docker").body(Empty::<Bytes>::new()).expect("request");
-    let resp = sender.send_request(req).await.expect("response");
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
-    resp.into_body().collect().await.expect("body").to_bytes().len()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 /// Times `ours` and `raw` alternately, `pairs` times; returns (median ours, median raw, median ratio).
@@ -216,7 +199,7 @@ async fn main() {
 
         let path = format!("/v{api}/containers/json?all=1");
         let (o, r, ratio) = paired(
-            if target >= 1000 { 21 } else { 41 },
+            if target >= 1000 { 41 } else { 61 },
             || async { serde_json::to_vec(&engine.list_containers().await.expect("list")).expect("json").len() },
             || raw_get(&socket, &path),
         )

@@ -9,8 +9,8 @@
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::refs::ContainerRef;
-use futures_util::{Stream, StreamExt};
-use hyper::body::Bytes;
+use bytes::Bytes;
+use futures_util::{FutureExt, Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
@@ -254,9 +254,29 @@ impl Engine {
                     }
                 }
             }
-            // … then gather what follows within one frame.
+            // … then gather what follows within one frame: first whatever is ready now (no
+            // timer per chunk: a busy log arrives in hundreds of thousands of small chunks),
+            // then wait for more only until the frame is over.
             let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-            while out.len() < MAX_BATCH_LINES {
+            'frame: while out.len() < MAX_BATCH_LINES {
+                while out.len() < MAX_BATCH_LINES {
+                    match st.body.next().now_or_never() {
+                        Some(Some(Ok(chunk))) => st.demux.push(&chunk, &mut out),
+                        Some(Some(Err(e))) => {
+                            st.error = Some(e);
+                            break 'frame;
+                        }
+                        Some(None) => {
+                            st.demux.finish(&mut out);
+                            st.done = true;
+                            break 'frame;
+                        }
+                        None => break,
+                    }
+                }
+                if out.len() >= MAX_BATCH_LINES || tokio::time::Instant::now() >= deadline {
+                    break;
+                }
                 match tokio::time::timeout_at(deadline, st.body.next()).await {
                     Ok(Some(Ok(chunk))) => st.demux.push(&chunk, &mut out),
                     Ok(Some(Err(e))) => {

@@ -1,0 +1,25 @@
+//! What both benches share: the raw baseline and small statistics.
+
+use std::path::Path;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The baseline: `GET` as HTTP/1.0 on a fresh connection to the same socket (no chunked
+/// encoding: the body runs to the end of the connection), read to the end through a 64 KiB
+/// buffer, as curl does. Returns the bytes read, head included.
+pub async fn raw_get(socket: &Path, path: &str) -> usize {
+    let mut s = tokio::net::UnixStream::connect(socket).await.expect("connect");
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n").as_bytes()).await.expect("request");
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0;
+    loop {
+        match s.read(&mut buf).await.expect("read") {
+            0 => return n,
+            k => n += k,
+        }
+    }
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}

@@ -1,0 +1,272 @@
+//! `make bench`, containers part. Prints `bench <name>: <ours> vs <baseline> = <ratio>x`.
+//!
+//! - run-container: create-and-start through core vs `docker run -d` (the CLI), interleaved pairs.
+//! - logs-50mb: reading a 50 MB log through core (demultiplexed into lines) vs a raw GET of the
+//!   same log on the same socket: throughput, and the CPU this process spent for it.
+//! - logs-tail-1gb: the last 1,000 lines of a 1 GB log through core vs `docker logs --tail 1000`,
+//!   and how much this process's peak memory grew (BENCH_BIG_LOG_MB changes the size).
+//!
+//! Everything it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end.
+
+mod common;
+use common::{median, raw_get};
+
+use bulkhead_core::logs::LogOptions;
+use bulkhead_core::run::RunRequest;
+use bulkhead_core::{ContainerRef, Endpoint, Engine};
+use futures_util::StreamExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const LABEL: &str = "dev.bulkhead.test";
+
+/// This process's CPU time so far (user + system).
+fn cpu_now() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let f: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
+    let ticks: u64 = f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+fn status_kb(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn docker_cli(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("the docker CLI");
+    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+async fn core_logs(engine: &Engine, id: &str, opts: &LogOptions) -> (usize, usize) {
+    let mut s = Box::pin(engine.logs(&ContainerRef::parse(id).expect("id"), opts).await.expect("logs"));
+    let (mut lines, mut bytes) = (0, 0);
+    while let Some(b) = s.next().await {
+        let b = b.expect("batch");
+        lines += b.len();
+        bytes += b.iter().map(|l| l.text.len() + 1).sum::<usize>();
+    }
+    (lines, bytes)
+}
+
+async fn wait_exited(id: &str) {
+    loop {
+        if docker_cli(&["inspect", "-f", "{{.State.Status}}", id]) == "exited" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let filter = format!("label={LABEL}={}", self.0);
+        let ids = docker_cli(&["ps", "-aq", "--filter", &filter]);
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(ids);
+            let _ = Command::new("docker").args(&args).output();
+        }
+        let _ = Command::new("docker").args(["rmi", "-f", &format!("bulkhead-bench/busybox:{}", self.0)]).output();
+        eprintln!("bench: removed what it created");
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let endpoint = Endpoint::from_env().expect("DOCKER_HOST");
+    let Endpoint::Unix(socket) = endpoint.clone() else {
+        eprintln!("bench: needs a unix-socket engine");
+        return;
+    };
+    let engine = Engine::connect(&endpoint).await.unwrap_or_else(|e| panic!("no engine: {}", e.message));
+    let api = engine.version().api;
+    let pid = std::process::id().to_string();
+    let _cleanup = Cleanup(pid.clone());
+    let label = format!("{LABEL}={pid}");
+
+    // A busybox image, FROM scratch.
+    let dir = std::env::temp_dir().join(format!("bulkhead-bench-{pid}"));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    std::fs::copy("/bin/busybox", dir.join("busybox")).expect("Debian's busybox-static at /bin/busybox");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+    )
+    .expect("Dockerfile");
+    let image = format!("bulkhead-bench/busybox:{pid}");
+    docker_cli(&["build", "-q", "--label", &label, "-t", &image, &dir.to_string_lossy()]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let wants = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
+
+    // 1. Create and start.
+    if wants("run") {
+        let mut ratios = Vec::new();
+        let (mut ours_t, mut cli_t) = (Vec::new(), Vec::new());
+        for i in 0..11 {
+            let req = RunRequest {
+                image: image.clone(),
+                command: "sleep 600".into(),
+                pids_limit: "10".into(),
+                labels: vec![label.clone()],
+                ..RunRequest::default()
+            };
+            let ours = || async {
+                let t = Instant::now();
+                engine.run(&req).await.expect("run");
+                t.elapsed().as_secs_f64()
+            };
+            let cli = || {
+                let t = Instant::now();
+                docker_cli(&["run", "-d", "--pids-limit", "10", "--label", &label, &image, "sleep", "600"]);
+                t.elapsed().as_secs_f64()
+            };
+            let (a, b) = if i % 2 == 0 {
+                let a = ours().await;
+                (a, cli())
+            } else {
+                let b = cli();
+                (ours().await, b)
+            };
+            ours_t.push(a);
+            cli_t.push(b);
+            ratios.push(a / b);
+        }
+        println!(
+            "bench run-container: {:.1} ms vs {:.1} ms (docker run -d) = {:.3}x",
+            median(ours_t) * 1000.0,
+            median(cli_t) * 1000.0,
+            median(ratios)
+        );
+        let ids = docker_cli(&["ps", "-q", "--filter", &format!("label={label}")]);
+        let mut args = vec!["rm", "-f"];
+        args.extend(ids.split_whitespace());
+        if args.len() > 2 {
+            docker_cli(&args);
+        }
+    }
+
+    // 2. A 50 MB log, read whole.
+    let line = "bulkhead log line 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    if wants("logs") {
+        let size = 50 * 1024 * 1024;
+        let id = docker_cli(&[
+            "run",
+            "-d",
+            "--label",
+            &label,
+            &image,
+            "sh",
+            "-c",
+            &format!("yes '{line}' | head -c {size}"),
+        ]);
+        wait_exited(&id).await;
+        let path = format!("/v{api}/containers/{id}/logs?stdout=1&stderr=1&tail=all");
+        let all = LogOptions { tail: None, ..LogOptions::default() };
+        let (mut rt, mut ct, mut rc, mut cc, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut text = 0;
+        for i in 0..9 {
+            let raw = || async {
+                let (c, t) = (cpu_now(), Instant::now());
+                raw_get(&socket, &path).await;
+                (t.elapsed().as_secs_f64(), (cpu_now() - c).as_secs_f64())
+            };
+            let ours = || async {
+                let (c, t) = (cpu_now(), Instant::now());
+                let (_, bytes) = core_logs(&engine, &id, &all).await;
+                (t.elapsed().as_secs_f64(), (cpu_now() - c).as_secs_f64(), bytes)
+            };
+            let ((a, ac, bytes), (b, bc)) = if i % 2 == 0 {
+                let o = ours().await;
+                (o, raw().await)
+            } else {
+                let r = raw().await;
+                (ours().await, r)
+            };
+            text = bytes;
+            ct.push(a);
+            cc.push(ac);
+            rt.push(b);
+            rc.push(bc);
+            ratios.push(b / a);
+        }
+        let mb = text as f64 / 1e6;
+        println!(
+            "bench logs-50mb-throughput: {:.0} MB/s vs {:.0} MB/s (raw GET) = {:.3}x (target ≥ 0.9x)",
+            mb / median(ct.clone()),
+            mb / median(rt.clone()),
+            median(ratios)
+        );
+        println!(
+            "bench logs-50mb-cpu: {:.0} ms vs {:.0} ms (raw GET, this process's CPU) = {:.2}x",
+            median(cc.clone()) * 1000.0,
+            median(rc.clone()) * 1000.0,
+            median(cc) / median(rc).max(0.001)
+        );
+        docker_cli(&["rm", "-f", &id]);
+    }
+
+    // 3. The tail of a big log.
+    if !wants("tail") {
+        return;
+    }
+    let big_mb: u64 = std::env::var("BENCH_BIG_LOG_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let t = Instant::now();
+    let id = docker_cli(&[
+        "run",
+        "-d",
+        "--label",
+        &label,
+        &image,
+        "sh",
+        "-c",
+        &format!("yes '{line}' | head -c {}", big_mb * 1024 * 1024),
+    ]);
+    wait_exited(&id).await;
+    eprintln!("bench: wrote a {big_mb} MB log in {:?}", t.elapsed());
+    let tail = LogOptions { tail: Some(1000), ..LogOptions::default() };
+    let hwm_before = status_kb("VmHWM:");
+    let (mut ot, mut dt, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..7 {
+        let ours = || async {
+            let t = Instant::now();
+            let (lines, _) = core_logs(&engine, &id, &tail).await;
+            assert_eq!(lines, 1000);
+            t.elapsed().as_secs_f64()
+        };
+        let cli = || {
+            let t = Instant::now();
+            let out = Command::new("docker").args(["logs", "--tail", "1000", &id]).output().expect("docker logs");
+            assert!(out.status.success());
+            t.elapsed().as_secs_f64()
+        };
+        let (a, b) = if i % 2 == 0 {
+            let a = ours().await;
+            (a, cli())
+        } else {
+            let b = cli();
+            (ours().await, b)
+        };
+        ot.push(a);
+        dt.push(b);
+        ratios.push(a / b);
+    }
+    let growth_mb = status_kb("VmHWM:").saturating_sub(hwm_before) as f64 / 1024.0;
+    println!(
+        "bench logs-tail-{big_mb}mb: {:.1} ms vs {:.1} ms (docker logs --tail 1000) = {:.3}x, peak memory growth {growth_mb:.1} MB (target ≤ 20 MB)",
+        median(ot) * 1000.0,
+        median(dt) * 1000.0,
+        median(ratios)
+    );
+}
