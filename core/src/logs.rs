@@ -69,6 +69,11 @@ pub struct LogLine {
 }
 
 impl LogOptions {
+    /// Refuses options that make no sense, before anything is asked of the engine.
+    pub fn check(&self) -> Result<()> {
+        self.query().map(|_| ())
+    }
+
     fn query(&self) -> Result<String> {
         if !self.stdout && !self.stderr {
             return Err(Error::invalid("Choose stdout, stderr or both."));

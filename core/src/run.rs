@@ -532,6 +532,13 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
     (Ok(RunPlan { name, image, body }), warnings.0)
 }
 
+/// Validates the request; every field error in one typed error (`field: message; …`).
+pub fn validate(req: &RunRequest) -> Result<RunPlan> {
+    plan(req).0.map_err(|errs| {
+        Error::invalid(errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
+    })
+}
+
 /// Validation, warnings and the equivalent command line, for the form as it is typed.
 pub fn check(req: &RunRequest) -> RunCheck {
     let (plan, warnings) = plan(req);
@@ -869,10 +876,11 @@ impl Engine {
     /// the UI checked. When the start fails (a host port in use …), the container is removed
     /// again: nothing half-done is left behind.
     pub async fn run(&self, req: &RunRequest) -> Result<RunOutcome> {
-        let (plan, _warnings) = plan(req);
-        let plan = plan.map_err(|errs| {
-            Error::invalid(errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
-        })?;
+        self.run_planned(validate(req)?).await
+    }
+
+    /// Creates and starts what `validate` planned.
+    pub async fn run_planned(&self, plan: RunPlan) -> Result<RunOutcome> {
         let opts =
             CreateContainerOptions { name: plan.name.as_ref().map(|n| n.as_str().to_owned()), ..Default::default() };
         let created = self.docker.create_container(Some(opts), plan.body).await.map_err(|e| {

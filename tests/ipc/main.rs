@@ -132,3 +132,60 @@ fn navigation_stays_on_the_app_origin() {
         assert!(!bulkhead_lib::is_app_origin(&bad.parse().unwrap()), "{bad}");
     }
 }
+
+#[test]
+fn every_container_command_refuses_a_climbing_id_before_the_engine() {
+    let app = app();
+    let w = window(&app, "main");
+    let calls = [
+        ("containers_act", json!({ "ids": ["abcd", "../images/x"], "action": { "action": "kill" } })),
+        ("container_rename", json!({ "id": "../x", "name": "fine-name" })),
+        ("container_rename", json!({ "id": "abcd", "name": "../evil" })),
+        ("container_top", json!({ "id": "a/b" })),
+        ("logs_save", json!({ "id": "..", "options": {} })),
+    ];
+    for (cmd, args) in calls {
+        let err = invoke(&w, cmd, args).unwrap_err();
+        assert_kind(&err, "invalidArgument");
+    }
+}
+
+#[test]
+fn the_run_form_is_checked_by_the_backend() {
+    let app = app();
+    let w = window(&app, "main");
+    let check = invoke(
+        &w,
+        "run_check",
+        json!({ "request": { "image": "busybox", "name": "x", "pidsLimit": "0", "ports": [{ "hostIp": "0.0.0.0", "hostPort": "8080", "containerPort": "80", "protocol": "tcp" }] } }),
+    )
+    .expect("run_check answers");
+    let fields: Vec<&str> = check["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["name", "pidsLimit"], "{check}");
+    assert_eq!(check["warnings"][0]["field"], "ports.0.hostIp");
+    assert!(check["command"].as_str().unwrap().starts_with("docker run -d --name x -p 0.0.0.0:8080:80/tcp"), "{check}");
+
+    // Running re-validates: a request the UI should have refused is refused, typed.
+    let err = invoke(&w, "run_container", json!({ "request": { "image": "../../containers/create" } })).unwrap_err();
+    assert_kind(&err, "invalidArgument");
+    assert!(err["message"].as_str().unwrap().starts_with("image:"), "{err}");
+
+    let parsed = invoke(&w, "run_parse", json!({ "line": "docker run -itd -p 8080:80 --name web --pids-limit 6 --privileged image" })).unwrap();
+    assert_eq!(parsed["request"]["name"], "web");
+    assert_eq!(parsed["request"]["pidsLimit"], "6");
+    assert_eq!(parsed["unsupported"], json!(["--privileged"]));
+    assert_kind(&invoke(&w, "run_parse", json!({ "line": "docker ps" })).unwrap_err(), "invalidArgument");
+}
+
+#[test]
+fn actions_are_tagged_and_a_wrong_shape_is_refused() {
+    let app = app();
+    let w = window(&app, "main");
+    // A well-formed action reaches the engine (dead here).
+    let err = invoke(&w, "containers_act", json!({ "ids": ["abcd"], "action": { "action": "stop", "timeout": 3 } })).unwrap_err();
+    assert_kind(&err, "engineSocketMissing");
+    // An unknown action is refused by deserialisation.
+    assert!(invoke(&w, "containers_act", json!({ "ids": ["abcd"], "action": { "action": "explode" } })).is_err());
+    assert!(invoke(&w, "open_port", json!({ "port": 70000 })).is_err());
+    assert_kind(&invoke(&w, "open_port", json!({ "port": 0 })).unwrap_err(), "invalidArgument");
+}

@@ -58,6 +58,7 @@ pub async fn container_logs(
     on_event: Channel<LogEvent>,
 ) -> Result<u32, Error> {
     let r = ContainerRef::parse(&id)?;
+    options.check()?;
     let batches = state.watcher.engine()?.logs(&r, &options).await?.map(|b| match b {
         Ok(lines) => LogEvent::Lines(lines),
         Err(e) => LogEvent::Error(e),
@@ -81,6 +82,7 @@ pub async fn logs_save<R: Runtime>(
 ) -> Result<Option<SavedLog>, Error> {
     use tauri_plugin_dialog::DialogExt;
     let r = ContainerRef::parse(&id)?;
+    options.check()?;
     let engine = state.watcher.engine()?;
     let suggested = format!("{}.log", r.as_str());
     let (tx, rx) = tokio::sync::oneshot::channel();

@@ -15,8 +15,9 @@ pub fn run_parse(line: String) -> Result<ParsedRun, Error> {
     run::parse_command(&line)
 }
 
-/// Creates and starts the container; validation is redone here.
+/// Creates and starts the container; validation is redone here, before the engine is asked.
 #[tauri::command]
 pub async fn run_container(state: State<'_, AppState>, request: RunRequest) -> Result<RunOutcome, Error> {
-    state.watcher.engine()?.run(&request).await
+    let plan = run::validate(&request)?;
+    state.watcher.engine()?.run_planned(plan).await
 }
