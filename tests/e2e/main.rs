@@ -245,6 +245,17 @@ async fn the_run_form_starts_httpd_with_a_port_and_a_pids_limit_and_the_ui_stops
     let inspect = engine.inspect_container(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap();
     assert_eq!(inspect["HostConfig"]["PortBindings"]["80/tcp"][0]["HostIp"], "127.0.0.1");
 
+    // Its detail page shows live stats with the pids limit.
+    click(&client, &format!("[data-testid=container-row][data-id='{id}'] td.name")).await;
+    wait_for(&client, "[data-testid=container-detail]", Duration::from_secs(5)).await;
+    click(&client, "[data-testid=tab-stats]").await;
+    let pids = wait_for(&client, "[data-testid=stats-pids]", Duration::from_secs(15)).await;
+    let pids = pids.text().await.unwrap();
+    assert!(pids.ends_with("of 6"), "{pids}");
+    screenshot(&client, "stats").await;
+    click(&client, "[data-testid=detail-back]").await;
+    wait_row_state(&client, &id, Some("running"), Duration::from_secs(5)).await;
+
     // Stop it from the UI, then remove it (confirming).
     let select = format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-select]");
     click(&client, &select).await;
@@ -260,5 +271,46 @@ async fn the_run_form_starts_httpd_with_a_port_and_a_pids_limit_and_the_ui_stops
         "removed from the engine"
     );
 
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_render_colours_and_tell_stderr_apart_without_passing_escape_sequences() {
+    let _serial = SERIAL.lock().await;
+    let _ = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let script = r#"printf '\033[31mred alert\033[0m plain\n'; printf 'clip\033]52;c;ZXZpbA==\007board\n'; echo 'to stderr' >&2; printf '\033[2J\033[Hcleared\n'"#;
+    let id = create_container(&mut cleanup, &unique_name("e2e-logs"), &["sh", "-c", script], None).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, &format!("[data-testid=container-row][data-id='{id}']"), Duration::from_secs(30)).await;
+    click(&client, &format!("[data-testid=container-row][data-id='{id}'] td.name")).await;
+    click(&client, "[data-testid=tab-logs]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let rows = loop {
+        let rows = client.find_all(Locator::Css("[data-testid=log-row]")).await.unwrap_or_default();
+        if rows.len() >= 4 || Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut texts = Vec::new();
+    for r in &rows {
+        texts.push(r.prop("textContent").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(texts.len(), 4, "{texts:?}");
+    assert!(texts.iter().all(|t| !t.contains('\u{1b}') && !t.contains('\u{7}')), "no escape sequence reaches the page: {texts:?}");
+    assert!(texts.contains(&"red alert plain".to_owned()), "{texts:?}");
+    assert!(texts.contains(&"clipboard".to_owned()), "the OSC 52 clipboard write is swallowed: {texts:?}");
+    assert!(texts.contains(&"cleared".to_owned()), "{texts:?}");
+    let red = client.find(Locator::Css("[data-testid=log-row] span[style*='color']")).await.expect("a coloured span");
+    assert!(red.prop("textContent").await.unwrap().unwrap_or_default().contains("red alert"));
+    let err = client.find(Locator::Css("[data-testid=log-row].stream-stderr")).await.expect("a stderr row");
+    assert_eq!(err.prop("textContent").await.unwrap().as_deref(), Some("to stderr"));
+    screenshot(&client, "logs").await;
     client.close().await.unwrap();
 }
