@@ -44,6 +44,21 @@ describe('actions', () => {
     expect(containersAct).toHaveBeenCalledWith(['a'], { action: 'remove', force: true, volumes: true });
   });
 
+  it('keeps anonymous volumes when the user unticks the option, and passes the stop timeout', async () => {
+    containersAct.mockResolvedValue([{ target: 'a', error: null }]);
+    const t = setInterval(() => {
+      if (confirmer.pending) {
+        clearInterval(t);
+        confirmer.option = false;
+        confirmer.answer(true);
+      }
+    }, 1);
+    await perform('remove', [c('a', 'exited')]);
+    expect(containersAct).toHaveBeenLastCalledWith(['a'], { action: 'remove', force: false, volumes: false });
+    await perform('stop', [c('a', 'running')], { timeout: 2 });
+    expect(containersAct).toHaveBeenLastCalledWith(['a'], { action: 'stop', timeout: 2 });
+  });
+
   it('nothing happens when the user cancels', async () => {
     const asked = answer(false);
     expect(await perform('kill', [c('a', 'running')])).toBe(false);

@@ -46,22 +46,31 @@ function toAction(name: ActionName, opts: { force?: boolean; volumes?: boolean; 
 const describe = (targets: ContainerSummary[]) =>
   targets.length === 1 ? `“${targets[0].name}”` : `${targets.length} containers`;
 
+/** Seconds a stop or restart waits for the container to exit before killing it (null: the engine's 10 s). */
+export const stopTimeouts: { label: string; value: number | null }[] = [
+  { label: '10 s (default)', value: null },
+  { label: '2 s', value: 2 },
+  { label: '30 s', value: 30 },
+  { label: '2 min', value: 120 },
+];
+
 /** Runs `name` on the targets, confirming first when it destroys. Returns true when all succeeded. */
-export async function perform(name: ActionName, targets: ContainerSummary[]): Promise<boolean> {
+export async function perform(name: ActionName, targets: ContainerSummary[], opts: { timeout?: number | null } = {}): Promise<boolean> {
   if (targets.length === 0) return true;
   const what = describe(targets);
   if (name === 'remove') {
     const running = targets.filter((t) => t.state === 'running' || t.state === 'paused' || t.state === 'restarting');
-    const ok = await confirmer.ask({
+    const { ok, option: volumes } = await confirmer.askWithOption({
       title: `Remove ${what}?`,
+      option: { label: 'Also remove its anonymous volumes (named volumes and bind mounts are kept)', checked: true },
       body:
-        'The container and its anonymous volumes are deleted; named volumes and bind mounts are kept.' +
+        'The container is deleted.' +
         (running.length ? ` ${running.length === 1 ? 'It is' : `${running.length} of them are`} running: removing kills ${running.length === 1 ? 'it' : 'them'}.` : ''),
       confirm: running.length ? 'Force remove' : 'Remove',
       danger: true,
     });
     if (!ok) return false;
-    return report(name, targets, await run(targets, toAction('remove', { force: running.length > 0 })));
+    return report(name, targets, await run(targets, toAction('remove', { force: running.length > 0, volumes })), volumes);
   }
   if (name === 'kill') {
     const ok = await confirmer.ask({
@@ -72,7 +81,7 @@ export async function perform(name: ActionName, targets: ContainerSummary[]): Pr
     });
     if (!ok) return false;
   }
-  return report(name, targets, await run(targets, toAction(name)));
+  return report(name, targets, await run(targets, toAction(name, { timeout: opts.timeout })));
 }
 
 async function run(targets: ContainerSummary[], action: ContainerAction) {
@@ -84,7 +93,12 @@ async function run(targets: ContainerSummary[], action: ContainerAction) {
   }
 }
 
-async function report(name: ActionName, targets: ContainerSummary[], results: Awaited<ReturnType<typeof run>>): Promise<boolean> {
+async function report(
+  name: ActionName,
+  targets: ContainerSummary[],
+  results: Awaited<ReturnType<typeof run>>,
+  volumes = true,
+): Promise<boolean> {
   const failed = results.filter((r) => r.error);
   // A container that became running meanwhile: the engine says conflict; offer the force variant.
   const conflicts = failed.filter((r) => r.error?.kind === 'conflict' && name === 'remove');
@@ -97,8 +111,8 @@ async function report(name: ActionName, targets: ContainerSummary[], results: Aw
       danger: true,
     });
     if (ok) {
-      const second = await run(again, toAction('remove', { force: true }));
-      return report(name, again, second);
+      const second = await run(again, toAction('remove', { force: true, volumes }));
+      return report(name, again, second, volumes);
     }
     return false;
   }

@@ -4,13 +4,27 @@ export interface ConfirmRequest {
   body: string;
   confirm: string;
   danger?: boolean;
+  /** An option the user can tick, e.g. "Also remove anonymous volumes". */
+  option?: { label: string; checked: boolean };
+}
+
+export interface ConfirmAnswer {
+  ok: boolean;
+  option: boolean;
 }
 
 class Confirmer {
-  pending: (ConfirmRequest & { resolve: (ok: boolean) => void }) | null = $state(null);
+  pending: (ConfirmRequest & { resolve: (a: ConfirmAnswer) => void }) | null = $state(null);
+  option = $state(false);
 
-  ask(req: ConfirmRequest): Promise<boolean> {
-    this.pending?.resolve(false);
+  /** Resolves true when confirmed. */
+  async ask(req: ConfirmRequest): Promise<boolean> {
+    return (await this.askWithOption(req)).ok;
+  }
+
+  askWithOption(req: ConfirmRequest): Promise<ConfirmAnswer> {
+    this.pending?.resolve({ ok: false, option: false });
+    this.option = req.option?.checked ?? false;
     return new Promise((resolve) => {
       this.pending = { ...req, resolve };
     });
@@ -19,7 +33,7 @@ class Confirmer {
   answer(ok: boolean) {
     const p = this.pending;
     this.pending = null;
-    p?.resolve(ok);
+    p?.resolve({ ok, option: this.option });
   }
 }
 
