@@ -303,7 +303,10 @@ async fn logs_render_colours_and_tell_stderr_apart_without_passing_escape_sequen
         texts.push(r.prop("textContent").await.unwrap().unwrap_or_default());
     }
     assert_eq!(texts.len(), 4, "{texts:?}");
-    assert!(texts.iter().all(|t| !t.contains('\u{1b}') && !t.contains('\u{7}')), "no escape sequence reaches the page: {texts:?}");
+    assert!(
+        texts.iter().all(|t| !t.contains('\u{1b}') && !t.contains('\u{7}')),
+        "no escape sequence reaches the page: {texts:?}"
+    );
     assert!(texts.contains(&"red alert plain".to_owned()), "{texts:?}");
     assert!(texts.contains(&"clipboard".to_owned()), "the OSC 52 clipboard write is swallowed: {texts:?}");
     assert!(texts.contains(&"cleared".to_owned()), "{texts:?}");

@@ -170,7 +170,12 @@ fn the_run_form_is_checked_by_the_backend() {
     assert_kind(&err, "invalidArgument");
     assert!(err["message"].as_str().unwrap().starts_with("image:"), "{err}");
 
-    let parsed = invoke(&w, "run_parse", json!({ "line": "docker run -itd -p 8080:80 --name web --pids-limit 6 --privileged image" })).unwrap();
+    let parsed = invoke(
+        &w,
+        "run_parse",
+        json!({ "line": "docker run -itd -p 8080:80 --name web --pids-limit 6 --privileged image" }),
+    )
+    .unwrap();
     assert_eq!(parsed["request"]["name"], "web");
     assert_eq!(parsed["request"]["pidsLimit"], "6");
     assert_eq!(parsed["unsupported"], json!(["--privileged"]));
@@ -182,7 +187,8 @@ fn actions_are_tagged_and_a_wrong_shape_is_refused() {
     let app = app();
     let w = window(&app, "main");
     // A well-formed action reaches the engine (dead here).
-    let err = invoke(&w, "containers_act", json!({ "ids": ["abcd"], "action": { "action": "stop", "timeout": 3 } })).unwrap_err();
+    let err = invoke(&w, "containers_act", json!({ "ids": ["abcd"], "action": { "action": "stop", "timeout": 3 } }))
+        .unwrap_err();
     assert_kind(&err, "engineSocketMissing");
     // An unknown action is refused by deserialisation.
     assert!(invoke(&w, "containers_act", json!({ "ids": ["abcd"], "action": { "action": "explode" } })).is_err());
