@@ -9,7 +9,7 @@
 //! Everything it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end.
 
 mod common;
-use common::{median, raw_get};
+use common::{median, paired_with_command, raw_get};
 
 use bulkhead_core::logs::LogOptions;
 use bulkhead_core::run::RunRequest;
@@ -112,42 +112,27 @@ async fn main() {
 
     // 1. Create and start.
     if wants("run") {
-        let mut ratios = Vec::new();
-        let (mut ours_t, mut cli_t) = (Vec::new(), Vec::new());
-        for i in 0..11 {
-            let req = RunRequest {
-                image: image.clone(),
-                command: "sleep 600".into(),
-                pids_limit: "10".into(),
-                labels: vec![label.clone()],
-                ..RunRequest::default()
-            };
-            let ours = || async {
-                let t = Instant::now();
+        let req = RunRequest {
+            image: image.clone(),
+            command: "sleep 600".into(),
+            pids_limit: "10".into(),
+            labels: vec![label.clone()],
+            ..RunRequest::default()
+        };
+        let (ours, cli, ratio) = paired_with_command(
+            11,
+            || async {
                 engine.run(&req).await.expect("run");
-                t.elapsed().as_secs_f64()
-            };
-            let cli = || {
-                let t = Instant::now();
+            },
+            || {
                 docker_cli(&["run", "-d", "--pids-limit", "10", "--label", &label, &image, "sleep", "600"]);
-                t.elapsed().as_secs_f64()
-            };
-            let (a, b) = if i % 2 == 0 {
-                let a = ours().await;
-                (a, cli())
-            } else {
-                let b = cli();
-                (ours().await, b)
-            };
-            ours_t.push(a);
-            cli_t.push(b);
-            ratios.push(a / b);
-        }
+            },
+        )
+        .await;
         println!(
-            "bench run-container: {:.1} ms vs {:.1} ms (docker run -d) = {:.3}x",
-            median(ours_t) * 1000.0,
-            median(cli_t) * 1000.0,
-            median(ratios)
+            "bench run-container: {:.1} ms vs {:.1} ms (docker run -d) = {ratio:.3}x",
+            ours * 1000.0,
+            cli * 1000.0
         );
         let ids = docker_cli(&["ps", "-q", "--filter", &format!("label={label}")]);
         let mut args = vec!["rm", "-f"];
@@ -237,36 +222,22 @@ async fn main() {
     eprintln!("bench: wrote a {big_mb} MB log in {:?}", t.elapsed());
     let tail = LogOptions { tail: Some(1000), ..LogOptions::default() };
     let hwm_before = status_kb("VmHWM:");
-    let (mut ot, mut dt, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..7 {
-        let ours = || async {
-            let t = Instant::now();
+    let (ours, cli, ratio) = paired_with_command(
+        7,
+        || async {
             let (lines, _) = core_logs(&engine, &id, &tail).await;
             assert_eq!(lines, 1000);
-            t.elapsed().as_secs_f64()
-        };
-        let cli = || {
-            let t = Instant::now();
+        },
+        || {
             let out = Command::new("docker").args(["logs", "--tail", "1000", &id]).output().expect("docker logs");
             assert!(out.status.success());
-            t.elapsed().as_secs_f64()
-        };
-        let (a, b) = if i % 2 == 0 {
-            let a = ours().await;
-            (a, cli())
-        } else {
-            let b = cli();
-            (ours().await, b)
-        };
-        ot.push(a);
-        dt.push(b);
-        ratios.push(a / b);
-    }
+        },
+    )
+    .await;
     let growth_mb = status_kb("VmHWM:").saturating_sub(hwm_before) as f64 / 1024.0;
     println!(
-        "bench logs-tail-{big_mb}mb: {:.1} ms vs {:.1} ms (docker logs --tail 1000) = {:.3}x, peak memory growth {growth_mb:.1} MB (target ≤ 20 MB)",
-        median(ot) * 1000.0,
-        median(dt) * 1000.0,
-        median(ratios)
+        "bench logs-tail-{big_mb}mb: {:.1} ms vs {:.1} ms (docker logs --tail 1000) = {ratio:.3}x, peak memory growth {growth_mb:.1} MB (target ≤ 20 MB)",
+        ours * 1000.0,
+        cli * 1000.0
     );
 }

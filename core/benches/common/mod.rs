@@ -23,3 +23,36 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
+
+/// Times `ours` (async) and `theirs` (a blocking command) alternately, `n` times; returns the
+/// medians of both, in seconds, and the median of the paired ratios.
+#[allow(dead_code)] // used by one bench of the two
+pub async fn paired_with_command<F, Fut>(n: usize, mut ours: F, mut theirs: impl FnMut()) -> (f64, f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        let time_ours = |t: std::time::Instant| t.elapsed().as_secs_f64();
+        let (x, y) = if i % 2 == 0 {
+            let t = std::time::Instant::now();
+            ours().await;
+            let x = time_ours(t);
+            let t = std::time::Instant::now();
+            theirs();
+            (x, t.elapsed().as_secs_f64())
+        } else {
+            let t = std::time::Instant::now();
+            theirs();
+            let y = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            ours().await;
+            (time_ours(t), y)
+        };
+        a.push(x);
+        b.push(y);
+        r.push(x / y);
+    }
+    (median(a), median(b), median(r))
+}
