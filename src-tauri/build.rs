@@ -22,6 +22,15 @@ const COMMANDS: &[&str] = &[
     "run_parse",
     "run_container",
     "image_inspect",
+    "image_history",
+    "image_build",
+    "image_pull",
+    "image_push",
+    "image_tag",
+    "image_remove",
+    "image_prune_plan",
+    "image_prune",
+    "pick_folder",
 ];
 
 fn main() {

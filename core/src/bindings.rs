@@ -3,6 +3,7 @@
 //! `make bindings` rewrites it.
 
 use crate::error::{Error, ErrorKind};
+use crate::build::{BuildEvent, BuildRequest};
 use crate::lifecycle::{ActionResult, ContainerAction, ProcessList};
 use crate::logs::{LogLine, LogOptions, LogStream};
 use crate::model::*;
@@ -48,5 +49,12 @@ pub fn all() -> Vec<(String, String)> {
         render::<LogLine>(&cfg),
         render::<LogEvent>(&cfg),
         render::<SavedLog>(&cfg),
+        render::<BuildRequest>(&cfg),
+        render::<BuildEvent>(&cfg),
+        render::<ProgressEvent>(&cfg),
+        render::<PruneMode>(&cfg),
+        render::<PrunePlan>(&cfg),
+        render::<PruneResult>(&cfg),
+        render::<ImageHistoryRow>(&cfg),
     ]
 }

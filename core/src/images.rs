@@ -2,7 +2,7 @@
 
 use crate::containers::short_id;
 use crate::engine::Engine;
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::ImageSummary;
 use crate::refs::ImageRef;
 use crate::text::{neutralise, neutralise_all};
@@ -107,4 +107,200 @@ mod tests {
         let i = image_summary("sha256:ab".into(), vec!["busybox:latest".into()], vec![], 10, 1);
         assert!(!i.dangling);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pull, push, tag, remove, prune, history.
+
+use crate::model::{ImageHistoryRow, ProgressEvent, PruneMode, PrunePlan, PruneResult};
+use bollard::query_parameters::{CreateImageOptions, PushImageOptions, RemoveImageOptions, TagImageOptions};
+use futures_util::{Stream, StreamExt};
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Says what a registry error means.
+fn registry_error(e: Error, reference: &str) -> Error {
+    let m = e.message.to_ascii_lowercase();
+    let reference = crate::text::neutralise(reference);
+    if m.contains("connection refused") || m.contains("no such host") || m.contains("i/o timeout") || m.contains("dial tcp") {
+        Error::new(ErrorKind::Engine, format!("Cannot reach the registry of {reference}: {}", e.message))
+    } else if m.contains("manifest unknown") || m.contains("not found") || m.contains("does not exist") || m.contains("pull access denied") {
+        Error::new(ErrorKind::NotFound, format!("There is no image {reference} in its registry (or you may not pull it). {}", e.message))
+    } else if m.contains("unauthorized") || m.contains("authentication required") || m.contains("denied") {
+        Error::new(ErrorKind::Engine, format!("The registry refused access to {reference}: log in with `docker login` first. {}", e.message))
+    } else {
+        e
+    }
+}
+
+fn progress(info_id: Option<String>, status: Option<String>, current: Option<i64>, total: Option<i64>) -> Option<ProgressEvent> {
+    let status = crate::text::neutralise(&status.unwrap_or_default());
+    match info_id {
+        // Layer lines carry a short layer ID; "latest: Pulling from …" carries the tag.
+        Some(id) if id.len() == 12 && id.chars().all(|c| c.is_ascii_hexdigit()) => {
+            Some(ProgressEvent::Layer { id, status, current, total })
+        }
+        Some(id) => Some(ProgressEvent::Status(format!("{}: {status}", crate::text::neutralise(&id)))),
+        None if !status.is_empty() => Some(ProgressEvent::Status(status)),
+        None => None,
+    }
+}
+
+impl Engine {
+    /// Pulls `reference` (`:latest` when it names no tag or digest), with per-layer progress.
+    pub fn pull(&self, reference: &ImageRef) -> impl Stream<Item = ProgressEvent> + Send + 'static {
+        let engine = self.clone();
+        let full = reference.as_str().to_owned();
+        let (repo, tag) = if full.contains('@') {
+            (full.clone(), None)
+        } else {
+            let (r, t) = crate::build::split_tag(&full);
+            (r, Some(t))
+        };
+        let target = match &tag {
+            Some(t) => format!("{repo}:{t}"),
+            None => repo.clone(),
+        };
+        let creds = crate::registry::credentials_for(&full);
+        let opts = CreateImageOptions { from_image: Some(repo), tag, ..Default::default() };
+        let inner = self.docker.create_image(Some(opts), None, creds);
+        finish_progress(inner.map(|r| r.map(|i| progress(i.id, i.status, i.progress_detail.as_ref().and_then(|p| p.current), i.progress_detail.as_ref().and_then(|p| p.total)))), engine, target)
+    }
+
+    /// Pushes a tag to its registry, with per-layer progress.
+    pub fn push(&self, reference: &ImageRef) -> impl Stream<Item = ProgressEvent> + Send + 'static {
+        let engine = self.clone();
+        let (repo, tag) = crate::build::split_tag(reference.as_str());
+        let target = format!("{repo}:{tag}");
+        let creds = crate::registry::credentials_for(&repo);
+        let inner = self.docker.push_image(&repo, Some(PushImageOptions { tag: Some(tag), platform: None }), creds);
+        finish_progress(inner.map(|r| r.map(|i| progress(None, i.status, i.progress_detail.as_ref().and_then(|p| p.current), i.progress_detail.as_ref().and_then(|p| p.total)))), engine, target)
+    }
+
+    /// Adds the tag `target` (name:tag) to the image `source`.
+    pub async fn tag(&self, source: &ImageRef, target: &ImageRef) -> Result<()> {
+        if target.as_str().contains('@') || target.as_str().starts_with("sha256:") {
+            return Err(Error::invalid("A new tag is name:tag, not a digest or an image ID."));
+        }
+        let (repo, tag) = crate::build::split_tag(target.as_str());
+        self.docker.tag_image(source.as_str(), Some(TagImageOptions { repo: Some(repo), tag: Some(tag) })).await.map_err(|e| self.fail(e))
+    }
+
+    /// Containers (running or not) made from this image, by name.
+    pub async fn containers_using(&self, image: &ImageRef) -> Result<Vec<String>> {
+        let id = match self.image_summary(image).await? {
+            Some(i) => i.id,
+            None => return Ok(Vec::new()),
+        };
+        let filters = format!("{{\"ancestor\":[\"{id}\"]}}");
+        let body = crate::http::get(self.endpoint(), self.version().api, &format!("/containers/json?all=1&filters={}", encode(&filters))).await?;
+        Ok(crate::containers::parse_container_list(&body)?.into_iter().map(|c| c.name).collect())
+    }
+
+    /// Removes an image or a tag. Without `force`, an image that containers use is refused with
+    /// the names of those containers.
+    pub async fn remove_image(&self, r: &ImageRef, force: bool) -> Result<Vec<String>> {
+        match self.docker.remove_image(r.as_str(), Some(RemoveImageOptions { force, noprune: false, platforms: None }), None).await {
+            Ok(items) => Ok(items.into_iter().filter_map(|i| i.deleted.or(i.untagged)).map(|s| crate::text::neutralise(&s)).collect()),
+            Err(e) => {
+                let e = self.fail(e);
+                if e.kind != ErrorKind::Conflict {
+                    return Err(e);
+                }
+                let users = self.containers_using(r).await.unwrap_or_default();
+                let who = if users.is_empty() { String::new() } else { format!("It is used by: {}. ", users.join(", ")) };
+                Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!("{who}Remove those containers first, or force the removal (they keep running on an untagged image). ({})", e.message),
+                ))
+            }
+        }
+    }
+
+    /// What a prune would delete, and the space it would give back — nothing is deleted here.
+    pub async fn prune_plan(&self, mode: PruneMode) -> Result<PrunePlan> {
+        let (images, containers) = tokio::try_join!(self.list_images(), self.list_containers())?;
+        let used: std::collections::HashSet<&str> = containers.iter().map(|c| c.image_id.as_str()).collect();
+        let images: Vec<ImageSummary> = images
+            .into_iter()
+            .filter(|i| !used.contains(i.id.as_str()))
+            .filter(|i| mode == PruneMode::Unused || i.dangling)
+            .collect();
+        let bytes = images.iter().map(|i| i.size).sum();
+        Ok(PrunePlan { images, bytes })
+    }
+
+    /// Deletes exactly the images of a plan the user saw (never more): each is removed without
+    /// force, so one that a container started using meanwhile stays.
+    pub async fn prune(&self, ids: &[ImageRef]) -> PruneResult {
+        let sizes: std::collections::HashMap<String, i64> =
+            self.list_images().await.map(|l| l.into_iter().map(|i| (i.id, i.size)).collect()).unwrap_or_default();
+        let mut result = PruneResult { removed: Vec::new(), failed: Vec::new(), bytes: 0 };
+        for r in ids {
+            match self.remove_image(r, false).await {
+                Ok(_) => {
+                    result.bytes += sizes.get(r.as_str()).copied().unwrap_or(0);
+                    result.removed.push(r.as_str().to_owned());
+                }
+                Err(e) => result.failed.push(crate::lifecycle::ActionResult { target: r.as_str().to_owned(), error: Some(e) }),
+            }
+        }
+        result
+    }
+
+    /// The layers of an image, newest first: what each instruction made.
+    pub async fn history(&self, r: &ImageRef) -> Result<Vec<ImageHistoryRow>> {
+        let rows = self.docker.image_history(r.as_str()).await.map_err(|e| self.fail(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|h| ImageHistoryRow {
+                id: crate::text::neutralise(&h.id),
+                created_by: crate::text::neutralise(&h.created_by),
+                created: h.created,
+                size: h.size,
+                tags: neutralise_all(h.tags),
+                comment: crate::text::neutralise(&h.comment),
+            })
+            .collect())
+    }
+}
+
+/// Progress, then `Done` — or `Failed` with a registry error said plainly.
+fn finish_progress(
+    inner: impl Stream<Item = std::result::Result<Option<ProgressEvent>, bollard::errors::Error>> + Send + 'static,
+    engine: Engine,
+    target: String,
+) -> impl Stream<Item = ProgressEvent> + Send + 'static {
+    let inner = Box::pin(inner);
+    futures_util::stream::unfold((inner, engine, target, false), |(mut inner, engine, target, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            match inner.next().await {
+                Some(Ok(Some(ev))) => return Some((ev, (inner, engine, target, false))),
+                Some(Ok(None)) => continue,
+                Some(Err(e)) => {
+                    let e = match e {
+                        bollard::errors::Error::DockerStreamError { error } => Error::new(ErrorKind::Engine, error),
+                        other => engine.fail(other),
+                    };
+                    let ev = ProgressEvent::Failed(registry_error(e, &target));
+                    return Some((ev, (inner, engine, target, true)));
+                }
+                None => {
+                    let ev = ProgressEvent::Done { reference: target.clone() };
+                    return Some((ev, (inner, engine, target, true)));
+                }
+            }
+        }
+    })
 }

@@ -1,15 +1,18 @@
 //! bulkhead-core: every Docker operation and every inspection rule of Bulkhead.
 //! It knows nothing of Tauri; the desktop shell and the `bulkhead audit` CLI both sit on it.
 
+pub mod build;
 pub mod containers;
 pub mod engine;
 pub mod error;
 mod http;
+pub mod ignore;
 pub mod images;
 pub mod lifecycle;
 pub mod logs;
 pub mod model;
 pub mod refs;
+pub mod registry;
 pub mod run;
 pub mod shell;
 pub mod stats;

@@ -223,3 +223,72 @@ pub struct SavedLog {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub lines: u64,
 }
+
+/// Pull and push progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum ProgressEvent {
+    /// One layer: "Downloading", "Extracting", "Pushed" …, with bytes when the engine gives them.
+    Layer {
+        id: String,
+        status: String,
+        #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+        current: Option<i64>,
+        #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+        total: Option<i64>,
+    },
+    /// A line about the whole image ("Digest: …", "Status: Downloaded newer image …").
+    Status(String),
+    Failed(Error),
+    Done { reference: String },
+}
+
+/// Which images a prune considers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum PruneMode {
+    /// Untagged images no container uses.
+    Dangling,
+    /// Every image no container (running or stopped) uses.
+    Unused,
+}
+
+/// What a prune would delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct PrunePlan {
+    pub images: Vec<ImageSummary>,
+    /// The images' sizes added up: at most this much comes back (shared layers may stay).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub bytes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct PruneResult {
+    pub removed: Vec<String>,
+    pub failed: Vec<crate::lifecycle::ActionResult>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub bytes: i64,
+}
+
+/// One layer of an image's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ImageHistoryRow {
+    /// The layer's image ID, or `<missing>` for layers pulled from a registry.
+    pub id: String,
+    /// The instruction that made it.
+    pub created_by: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub created: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: i64,
+    pub tags: Vec<String>,
+    pub comment: String,
+}

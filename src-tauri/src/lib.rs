@@ -32,6 +32,15 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::run::run_parse,
             commands::run::run_container,
             commands::images::image_inspect,
+            commands::images::image_history,
+            commands::images::image_build,
+            commands::images::image_pull,
+            commands::images::image_push,
+            commands::images::image_tag,
+            commands::images::image_remove,
+            commands::images::image_prune_plan,
+            commands::images::image_prune,
+            commands::images::pick_folder,
         ],
     )
 }
