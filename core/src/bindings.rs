@@ -2,8 +2,8 @@
 //! `cargo test -p bulkhead-core --features ts` fails when ui/src/lib/api/bindings is stale;
 //! `make bindings` rewrites it.
 
-use crate::error::{Error, ErrorKind};
 use crate::build::{BuildEvent, BuildRequest};
+use crate::error::{Error, ErrorKind};
 use crate::lifecycle::{ActionResult, ContainerAction, ProcessList};
 use crate::logs::{LogLine, LogOptions, LogStream};
 use crate::model::*;

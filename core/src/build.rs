@@ -84,12 +84,18 @@ pub fn validate(req: &BuildRequest) -> Result<BuildPlan> {
         return Err(Error::invalid("context: use an absolute path, e.g. /home/me/app."));
     }
     if !context.is_dir() {
-        return Err(Error::invalid(format!("context: {} is not a folder.", crate::text::neutralise(&context.display().to_string()))));
+        return Err(Error::invalid(format!(
+            "context: {} is not a folder.",
+            crate::text::neutralise(&context.display().to_string())
+        )));
     }
-    let dockerfile = if req.dockerfile.trim().is_empty() { "Dockerfile".to_owned() } else { req.dockerfile.trim().to_owned() };
+    let dockerfile =
+        if req.dockerfile.trim().is_empty() { "Dockerfile".to_owned() } else { req.dockerfile.trim().to_owned() };
     let rel = Path::new(&dockerfile);
     if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
-        return Err(Error::invalid("dockerfile: give a path inside the context folder, e.g. Dockerfile or docker/Dockerfile.prod."));
+        return Err(Error::invalid(
+            "dockerfile: give a path inside the context folder, e.g. Dockerfile or docker/Dockerfile.prod.",
+        ));
     }
     if !context.join(rel).is_file() {
         return Err(Error::invalid(format!("dockerfile: there is no {dockerfile} in the context folder.")));
@@ -139,7 +145,9 @@ impl Write for ChunkWriter {
         }
         let chunk = Bytes::from(std::mem::take(&mut self.buf));
         let n = chunk.len() as u64;
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the build was cancelled"))?;
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the build was cancelled"))?;
         self.sent.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
@@ -234,7 +242,9 @@ impl Engine {
 }
 
 /// A receiver as a stream.
-fn tokio_stream_from<T: Send + 'static>(mut rx: tokio::sync::mpsc::Receiver<T>) -> impl Stream<Item = T> + Send + 'static {
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl Stream<Item = T> + Send + 'static {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
@@ -304,14 +314,19 @@ fn follow_build(
         }
         let Some(id) = id else {
             let _ = tx
-                .send(BuildEvent::Failed { error: Error::new(ErrorKind::Engine, "The engine ended the build without naming an image."), step })
+                .send(BuildEvent::Failed {
+                    error: Error::new(ErrorKind::Engine, "The engine ended the build without naming an image."),
+                    step,
+                })
                 .await;
             return;
         };
         // The engine tags the first name; the others are added here.
         for extra in tags.iter().skip(1) {
             let (repo, tag) = split_tag(extra);
-            if let Err(e) = engine.docker.tag_image(&id, Some(TagImageOptions { repo: Some(repo), tag: Some(tag) })).await {
+            if let Err(e) =
+                engine.docker.tag_image(&id, Some(TagImageOptions { repo: Some(repo), tag: Some(tag) })).await
+            {
                 let _ = tx.send(BuildEvent::Failed { error: engine.fail(e), step: None }).await;
                 return;
             }
@@ -352,14 +367,24 @@ mod tests {
         std::fs::write(dir.join("app.txt"), "x").unwrap();
         std::fs::write(dir.join("sub/keep"), "x").unwrap();
         std::fs::write(dir.join("sub/drop"), "x").unwrap();
-        let ok = BuildRequest { context: dir.display().to_string(), tags: vec!["bulkhead-test/app:1".into()], ..Default::default() };
+        let ok = BuildRequest {
+            context: dir.display().to_string(),
+            tags: vec!["bulkhead-test/app:1".into()],
+            ..Default::default()
+        };
         assert!(validate(&ok).is_ok());
         let field = |r: BuildRequest| validate(&r).err().map(|e| e.message.split(':').next().unwrap_or("").to_owned());
         assert_eq!(field(BuildRequest { context: "relative".into(), ..ok.clone() }).as_deref(), Some("context"));
-        assert_eq!(field(BuildRequest { dockerfile: "../Dockerfile".into(), ..ok.clone() }).as_deref(), Some("dockerfile"));
+        assert_eq!(
+            field(BuildRequest { dockerfile: "../Dockerfile".into(), ..ok.clone() }).as_deref(),
+            Some("dockerfile")
+        );
         assert_eq!(field(BuildRequest { dockerfile: "Nope".into(), ..ok.clone() }).as_deref(), Some("dockerfile"));
         assert_eq!(field(BuildRequest { tags: vec!["Bad Tag".into()], ..ok.clone() }).as_deref(), Some("tags.0"));
-        assert_eq!(field(BuildRequest { build_args: vec!["NOEQ".into()], ..ok.clone() }).as_deref(), Some("buildArgs.0"));
+        assert_eq!(
+            field(BuildRequest { build_args: vec!["NOEQ".into()], ..ok.clone() }).as_deref(),
+            Some("buildArgs.0")
+        );
         let files = context_files(&dir, "Dockerfile").unwrap();
         assert_eq!(files, vec![".dockerignore", "Dockerfile", "app.txt", "sub/keep"], "{files:?}");
         let _ = std::fs::remove_dir_all(&dir);

@@ -141,12 +141,28 @@ async fn connect(endpoint: &Endpoint) -> Result<(Box<dyn Conn>, String)> {
 
 /// Sends `GET /v{api}{path_and_query}` and reads the head of the response.
 async fn open(endpoint: &Endpoint, api: ApiVersion, path_and_query: &str) -> Result<(u16, Body)> {
+    open_with(endpoint, api, "GET", path_and_query, &[]).await
+}
+
+/// Sends a body-less request with extra headers and reads the head of the response.
+async fn open_with(
+    endpoint: &Endpoint,
+    api: ApiVersion,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, String)],
+) -> Result<(u16, Body)> {
     let label = endpoint.to_string();
     let head = async {
         let (mut conn, host) = connect(endpoint).await?;
-        let req = format!(
-            "GET /v{api}{path_and_query} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bulkhead\r\nConnection: close\r\n\r\n"
-        );
+        let mut req = format!("{method} /v{api}{path_and_query} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bulkhead\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if method != "GET" {
+            req.push_str("Content-Length: 0\r\n");
+        }
+        req.push_str("\r\n");
         conn.write_all(req.as_bytes()).await.map_err(|e| broken(&label, e))?;
         let mut reader = BufReader::with_capacity(BUF, conn);
         let mut status_line = String::new();
@@ -208,7 +224,18 @@ async fn error_from(status: u16, mut body: Body) -> Error {
 /// `GET`, answering with the body as a stream once the status says success (no timeout after
 /// the headers: a followed log may be quiet for hours).
 pub(crate) async fn get_stream(endpoint: &Endpoint, api: ApiVersion, path_and_query: &str) -> Result<BodyStream> {
-    let (status, body) = open(endpoint, api, path_and_query).await?;
+    request_stream(endpoint, api, "GET", path_and_query, &[]).await
+}
+
+/// A body-less request (e.g. `POST /images/…/push` with X-Registry-Auth), streamed back.
+pub(crate) async fn request_stream(
+    endpoint: &Endpoint,
+    api: ApiVersion,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, String)],
+) -> Result<BodyStream> {
+    let (status, body) = open_with(endpoint, api, method, path_and_query, headers).await?;
     if !(200..300).contains(&status) {
         return Err(error_from(status, body).await);
     }

@@ -48,7 +48,9 @@ impl IgnoreList {
 
     /// Could anything under this excluded directory be brought back by an exception?
     pub fn may_reinclude_under(&self, dir: &str) -> bool {
-        self.patterns.iter().any(|p| !p.exclude && (p.parts.join("/").starts_with(dir) || p.parts.iter().any(|s| s.contains("**"))))
+        self.patterns
+            .iter()
+            .any(|p| !p.exclude && (p.parts.join("/").starts_with(dir) || p.parts.iter().any(|s| s.contains("**"))))
     }
 }
 

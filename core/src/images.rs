@@ -113,7 +113,7 @@ mod tests {
 // Pull, push, tag, remove, prune, history.
 
 use crate::model::{ImageHistoryRow, ProgressEvent, PruneMode, PrunePlan, PruneResult};
-use bollard::query_parameters::{CreateImageOptions, PushImageOptions, RemoveImageOptions, TagImageOptions};
+use bollard::query_parameters::{CreateImageOptions, RemoveImageOptions, TagImageOptions};
 use futures_util::{Stream, StreamExt};
 
 /// Percent-encodes a query value.
@@ -130,18 +130,37 @@ fn encode(s: &str) -> String {
 fn registry_error(e: Error, reference: &str) -> Error {
     let m = e.message.to_ascii_lowercase();
     let reference = crate::text::neutralise(reference);
-    if m.contains("connection refused") || m.contains("no such host") || m.contains("i/o timeout") || m.contains("dial tcp") {
+    if m.contains("connection refused")
+        || m.contains("no such host")
+        || m.contains("i/o timeout")
+        || m.contains("dial tcp")
+    {
         Error::new(ErrorKind::Engine, format!("Cannot reach the registry of {reference}: {}", e.message))
-    } else if m.contains("manifest unknown") || m.contains("not found") || m.contains("does not exist") || m.contains("pull access denied") {
-        Error::new(ErrorKind::NotFound, format!("There is no image {reference} in its registry (or you may not pull it). {}", e.message))
+    } else if m.contains("manifest unknown")
+        || m.contains("not found")
+        || m.contains("does not exist")
+        || m.contains("pull access denied")
+    {
+        Error::new(
+            ErrorKind::NotFound,
+            format!("There is no image {reference} in its registry (or you may not pull it). {}", e.message),
+        )
     } else if m.contains("unauthorized") || m.contains("authentication required") || m.contains("denied") {
-        Error::new(ErrorKind::Engine, format!("The registry refused access to {reference}: log in with `docker login` first. {}", e.message))
+        Error::new(
+            ErrorKind::Engine,
+            format!("The registry refused access to {reference}: log in with `docker login` first. {}", e.message),
+        )
     } else {
         e
     }
 }
 
-fn progress(info_id: Option<String>, status: Option<String>, current: Option<i64>, total: Option<i64>) -> Option<ProgressEvent> {
+fn progress(
+    info_id: Option<String>,
+    status: Option<String>,
+    current: Option<i64>,
+    total: Option<i64>,
+) -> Option<ProgressEvent> {
     let status = crate::text::neutralise(&status.unwrap_or_default());
     match info_id {
         // Layer lines carry a short layer ID; "latest: Pulling from …" carries the tag.
@@ -172,17 +191,51 @@ impl Engine {
         let creds = crate::registry::credentials_for(&full);
         let opts = CreateImageOptions { from_image: Some(repo), tag, ..Default::default() };
         let inner = self.docker.create_image(Some(opts), None, creds);
-        finish_progress(inner.map(|r| r.map(|i| progress(i.id, i.status, i.progress_detail.as_ref().and_then(|p| p.current), i.progress_detail.as_ref().and_then(|p| p.total)))), engine, target)
+        finish_progress(
+            inner.map(|r| {
+                r.map(|i| {
+                    progress(
+                        i.id,
+                        i.status,
+                        i.progress_detail.as_ref().and_then(|p| p.current),
+                        i.progress_detail.as_ref().and_then(|p| p.total),
+                    )
+                })
+            }),
+            engine,
+            target,
+        )
     }
 
-    /// Pushes a tag to its registry, with per-layer progress.
+    /// Pushes a tag to its registry, with per-layer progress. (Through our own client: bollard's
+    /// push model drops the layer IDs the engine sends.)
     pub fn push(&self, reference: &ImageRef) -> impl Stream<Item = ProgressEvent> + Send + 'static {
-        let engine = self.clone();
         let (repo, tag) = crate::build::split_tag(reference.as_str());
         let target = format!("{repo}:{tag}");
-        let creds = crate::registry::credentials_for(&repo);
-        let inner = self.docker.push_image(&repo, Some(PushImageOptions { tag: Some(tag), platform: None }), creds);
-        finish_progress(inner.map(|r| r.map(|i| progress(None, i.status, i.progress_detail.as_ref().and_then(|p| p.current), i.progress_detail.as_ref().and_then(|p| p.total)))), engine, target)
+        let auth = crate::registry::auth_header(&repo);
+        let path =
+            format!("/images/{}/push?tag={}", encode(&repo).replace("%2F", "/").replace("%3A", ":"), encode(&tag));
+        let (endpoint, api) = (self.endpoint().clone(), self.version().api);
+        let events = futures_util::stream::once(async move {
+            crate::http::request_stream(&endpoint, api, "POST", &path, &[("X-Registry-Auth", auth)]).await
+        })
+        .flat_map(|opened| match opened {
+            Ok(body) => json_lines(body).boxed(),
+            Err(e) => futures_util::stream::once(async move { Err(JsonLineError::Engine(e)) }).boxed(),
+        });
+        let mapped = events.map(|r| match r {
+            Ok(m) => match m.error_detail.and_then(|d| d.message).or(m.error) {
+                Some(error) => Err(bollard::errors::Error::DockerStreamError { error }),
+                None => Ok(progress(
+                    m.id,
+                    m.status,
+                    m.progress_detail.as_ref().and_then(|p| p.current),
+                    m.progress_detail.as_ref().and_then(|p| p.total),
+                )),
+            },
+            Err(JsonLineError::Engine(e)) => Err(bollard::errors::Error::DockerStreamError { error: e.message }),
+        });
+        finish_progress(mapped, self.clone(), target)
     }
 
     /// Adds the tag `target` (name:tag) to the image `source`.
@@ -191,7 +244,10 @@ impl Engine {
             return Err(Error::invalid("A new tag is name:tag, not a digest or an image ID."));
         }
         let (repo, tag) = crate::build::split_tag(target.as_str());
-        self.docker.tag_image(source.as_str(), Some(TagImageOptions { repo: Some(repo), tag: Some(tag) })).await.map_err(|e| self.fail(e))
+        self.docker
+            .tag_image(source.as_str(), Some(TagImageOptions { repo: Some(repo), tag: Some(tag) }))
+            .await
+            .map_err(|e| self.fail(e))
     }
 
     /// Containers (running or not) made from this image, by name.
@@ -201,22 +257,36 @@ impl Engine {
             None => return Ok(Vec::new()),
         };
         let filters = format!("{{\"ancestor\":[\"{id}\"]}}");
-        let body = crate::http::get(self.endpoint(), self.version().api, &format!("/containers/json?all=1&filters={}", encode(&filters))).await?;
+        let body = crate::http::get(
+            self.endpoint(),
+            self.version().api,
+            &format!("/containers/json?all=1&filters={}", encode(&filters)),
+        )
+        .await?;
         Ok(crate::containers::parse_container_list(&body)?.into_iter().map(|c| c.name).collect())
     }
 
     /// Removes an image or a tag. Without `force`, an image that containers use is refused with
     /// the names of those containers.
     pub async fn remove_image(&self, r: &ImageRef, force: bool) -> Result<Vec<String>> {
-        match self.docker.remove_image(r.as_str(), Some(RemoveImageOptions { force, noprune: false, platforms: None }), None).await {
-            Ok(items) => Ok(items.into_iter().filter_map(|i| i.deleted.or(i.untagged)).map(|s| crate::text::neutralise(&s)).collect()),
+        match self
+            .docker
+            .remove_image(r.as_str(), Some(RemoveImageOptions { force, noprune: false, platforms: None }), None)
+            .await
+        {
+            Ok(items) => Ok(items
+                .into_iter()
+                .filter_map(|i| i.deleted.or(i.untagged))
+                .map(|s| crate::text::neutralise(&s))
+                .collect()),
             Err(e) => {
                 let e = self.fail(e);
                 if e.kind != ErrorKind::Conflict {
                     return Err(e);
                 }
                 let users = self.containers_using(r).await.unwrap_or_default();
-                let who = if users.is_empty() { String::new() } else { format!("It is used by: {}. ", users.join(", ")) };
+                let who =
+                    if users.is_empty() { String::new() } else { format!("It is used by: {}. ", users.join(", ")) };
                 Err(Error::new(
                     ErrorKind::Conflict,
                     format!("{who}Remove those containers first, or force the removal (they keep running on an untagged image). ({})", e.message),
@@ -250,7 +320,9 @@ impl Engine {
                     result.bytes += sizes.get(r.as_str()).copied().unwrap_or(0);
                     result.removed.push(r.as_str().to_owned());
                 }
-                Err(e) => result.failed.push(crate::lifecycle::ActionResult { target: r.as_str().to_owned(), error: Some(e) }),
+                Err(e) => {
+                    result.failed.push(crate::lifecycle::ActionResult { target: r.as_str().to_owned(), error: Some(e) })
+                }
             }
         }
         result
@@ -303,4 +375,73 @@ fn finish_progress(
             }
         }
     })
+}
+
+/// A line of a JSON-lines progress stream (push, pull).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProgressLine {
+    id: Option<String>,
+    status: Option<String>,
+    progress_detail: Option<ProgressDetailLine>,
+    error_detail: Option<ErrorDetailLine>,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ProgressDetailLine {
+    current: Option<i64>,
+    total: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorDetailLine {
+    message: Option<String>,
+}
+
+enum JsonLineError {
+    Engine(Error),
+}
+
+/// Splits a body into JSON lines and parses each.
+fn json_lines(
+    body: crate::http::BodyStream,
+) -> impl Stream<Item = std::result::Result<ProgressLine, JsonLineError>> + Send {
+    futures_util::stream::unfold(
+        (body, Vec::<u8>::new(), std::collections::VecDeque::new(), false),
+        |(mut body, mut buf, mut ready, mut done)| async move {
+            loop {
+                if let Some(item) = ready.pop_front() {
+                    return Some((item, (body, buf, ready, done)));
+                }
+                if done {
+                    return None;
+                }
+                match body.next().await {
+                    Some(Ok(chunk)) => {
+                        buf.extend_from_slice(&chunk);
+                        while let Some(nl) = buf.iter().position(|&b| b == b'\n') {
+                            let line: Vec<u8> = buf.drain(..=nl).collect();
+                            if line.iter().all(|b| b.is_ascii_whitespace()) {
+                                continue;
+                            }
+                            if let Ok(p) = serde_json::from_slice::<ProgressLine>(&line) {
+                                ready.push_back(Ok(p));
+                            }
+                        }
+                    }
+                    Some(Err(e)) => {
+                        ready.push_back(Err(JsonLineError::Engine(e)));
+                        done = true;
+                    }
+                    None => {
+                        if let Ok(p) = serde_json::from_slice::<ProgressLine>(&buf) {
+                            ready.push_back(Ok(p));
+                        }
+                        done = true;
+                    }
+                }
+            }
+        },
+    )
 }

@@ -241,7 +241,9 @@ pub enum ProgressEvent {
     /// A line about the whole image ("Digest: …", "Status: Downloaded newer image …").
     Status(String),
     Failed(Error),
-    Done { reference: String },
+    Done {
+        reference: String,
+    },
 }
 
 /// Which images a prune considers.

@@ -30,12 +30,29 @@ pub fn credentials_for(reference: &str) -> Option<DockerCredentials> {
     credentials_in(&text, &registry_of(reference))
 }
 
+/// The X-Registry-Auth header for pushing to the registry of `reference`: base64url of the
+/// credentials' JSON, or of `{}` when there are none.
+pub fn auth_header(reference: &str) -> String {
+    let json = match credentials_for(reference) {
+        Some(c) => {
+            serde_json::json!({ "username": c.username, "password": c.password, "serveraddress": c.serveraddress })
+                .to_string()
+        }
+        None => "{}".to_owned(),
+    };
+    base64::engine::general_purpose::URL_SAFE.encode(json)
+}
+
 pub fn credentials_in(config_json: &str, registry: &str) -> Option<DockerCredentials> {
     let v: serde_json::Value = serde_json::from_str(config_json).ok()?;
     let auths = v.get("auths")?.as_object()?;
-    let strip = |k: &str| k.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let strip =
+        |k: &str| k.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_owned();
     let want = strip(registry);
-    let entry = auths.iter().find(|(k, _)| strip(k) == want || (registry == DOCKER_HUB && strip(k).starts_with("index.docker.io")))?.1;
+    let entry = auths
+        .iter()
+        .find(|(k, _)| strip(k) == want || (registry == DOCKER_HUB && strip(k).starts_with("index.docker.io")))?
+        .1;
     let auth = entry.get("auth")?.as_str()?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(auth.trim()).ok()?;
     let decoded = String::from_utf8(decoded).ok()?;

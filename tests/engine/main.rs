@@ -2,5 +2,6 @@
 //! names, cleanup that runs even when a test panics.
 
 mod actions;
+mod images;
 mod lists;
 mod watch;

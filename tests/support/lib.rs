@@ -9,6 +9,7 @@
 
 pub mod e2e;
 pub mod proxy;
+pub mod registry;
 
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{
@@ -108,6 +109,7 @@ pub async fn sweep() {
 pub struct Cleanup {
     containers: Vec<String>,
     images: Vec<String>,
+    image_labels: Vec<String>,
 }
 
 impl Cleanup {
@@ -120,13 +122,19 @@ impl Cleanup {
     pub fn image(&mut self, reference: &str) {
         self.images.push(reference.to_owned());
     }
+    /// Every image carrying this `key=value` label (e.g. the intermediate images a build
+    /// leaves as its cache) goes too.
+    pub fn images_labelled(&mut self, label: &str) {
+        self.image_labels.push(label.to_owned());
+    }
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let containers = std::mem::take(&mut self.containers);
         let images = std::mem::take(&mut self.images);
-        if containers.is_empty() && images.is_empty() {
+        let labels = std::mem::take(&mut self.image_labels);
+        if containers.is_empty() && images.is_empty() && labels.is_empty() {
             return;
         }
         // Drop cannot await, and may run inside a runtime: do the work on a thread of its own.
@@ -145,6 +153,18 @@ impl Drop for Cleanup {
                 for r in images.iter().rev() {
                     let _ =
                         d.remove_image(r, Some(RemoveImageOptions { force: true, ..Default::default() }), None).await;
+                }
+                for label in labels {
+                    let filters = HashMap::from([("label".to_owned(), vec![label])]);
+                    let opts = ListImagesOptions { all: true, filters: Some(filters), ..Default::default() };
+                    // Children before parents: newest first.
+                    let mut found = d.list_images(Some(opts)).await.unwrap_or_default();
+                    found.sort_by(|a, b| b.created.cmp(&a.created));
+                    for i in found {
+                        let _ = d
+                            .remove_image(&i.id, Some(RemoveImageOptions { force: true, ..Default::default() }), None)
+                            .await;
+                    }
                 }
             });
         });

@@ -20,21 +20,33 @@ pub async fn image_history(state: State<'_, AppState>, reference: String) -> Res
 
 /// Builds an image; events go to `on_event`; `stream_stop` cancels the build.
 #[tauri::command]
-pub fn image_build(state: State<'_, AppState>, request: BuildRequest, on_event: Channel<BuildEvent>) -> Result<u32, Error> {
+pub fn image_build(
+    state: State<'_, AppState>,
+    request: BuildRequest,
+    on_event: Channel<BuildEvent>,
+) -> Result<u32, Error> {
     let plan = build::validate(&request)?;
     let events = state.watcher.engine()?.build(plan);
     Ok(state.add_stream(crate::stream::pump(events, on_event)))
 }
 
 #[tauri::command]
-pub fn image_pull(state: State<'_, AppState>, reference: String, on_event: Channel<ProgressEvent>) -> Result<u32, Error> {
+pub fn image_pull(
+    state: State<'_, AppState>,
+    reference: String,
+    on_event: Channel<ProgressEvent>,
+) -> Result<u32, Error> {
     let r = ImageRef::parse(&reference)?;
     let events = state.watcher.engine()?.pull(&r);
     Ok(state.add_stream(crate::stream::pump(events, on_event)))
 }
 
 #[tauri::command]
-pub fn image_push(state: State<'_, AppState>, reference: String, on_event: Channel<ProgressEvent>) -> Result<u32, Error> {
+pub fn image_push(
+    state: State<'_, AppState>,
+    reference: String,
+    on_event: Channel<ProgressEvent>,
+) -> Result<u32, Error> {
     let r = ImageRef::parse(&reference)?;
     let events = state.watcher.engine()?.push(&r);
     Ok(state.add_stream(crate::stream::pump(events, on_event)))
@@ -74,7 +86,10 @@ pub async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>
         let _ = tx.send(p);
     });
     match rx.await.ok().flatten() {
-        Some(p) => p.into_path().map(|p| Some(p.display().to_string())).map_err(|e| Error::invalid(format!("Not a usable folder: {e}"))),
+        Some(p) => p
+            .into_path()
+            .map(|p| Some(p.display().to_string()))
+            .map_err(|e| Error::invalid(format!("Not a usable folder: {e}"))),
         None => Ok(None),
     }
 }
