@@ -212,33 +212,38 @@ fn step_of(line: &str) -> Option<(u32, u32, String)> {
 
 impl Engine {
     /// Builds the image. The stream ends with `Done` or `Failed`; dropping it cancels the build.
+    /// Nothing starts until the stream is first polled (inside the async runtime).
     pub fn build(&self, plan: BuildPlan) -> impl Stream<Item = BuildEvent> + Send + 'static {
         let engine = self.clone();
-        let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
-        let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let writer = ChunkWriter { buf: Vec::with_capacity(64 * 1024), tx: tx.clone(), sent: sent.clone() };
-        let (root, dockerfile) = (plan.context.clone(), plan.dockerfile.clone());
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = write_context(&root, &dockerfile, writer) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    let _ = tx.blocking_send(Err(e));
-                }
-            }
-        });
-        let first_tag = plan.tags.first().map(|t| t.as_str().to_owned());
-        let opts = BuildImageOptions {
-            dockerfile: plan.dockerfile.clone(),
-            t: first_tag,
-            rm: true,
-            forcerm: true,
-            nocache: plan.no_cache,
-            buildargs: (!plan.build_args.is_empty()).then_some(plan.build_args.clone()),
-            target: plan.target.clone(),
-            ..Default::default()
-        };
-        let tags: Vec<String> = plan.tags.iter().map(|t| t.as_str().to_owned()).collect();
-        follow_build(engine, opts, rx, tags, sent)
+        futures_util::stream::once(async move { start_build(engine, plan) }).flatten()
     }
+}
+
+fn start_build(engine: Engine, plan: BuildPlan) -> impl Stream<Item = BuildEvent> + Send + 'static {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let writer = ChunkWriter { buf: Vec::with_capacity(64 * 1024), tx: tx.clone(), sent: sent.clone() };
+    let (root, dockerfile) = (plan.context.clone(), plan.dockerfile.clone());
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = write_context(&root, &dockerfile, writer) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                let _ = tx.blocking_send(Err(e));
+            }
+        }
+    });
+    let first_tag = plan.tags.first().map(|t| t.as_str().to_owned());
+    let opts = BuildImageOptions {
+        dockerfile: plan.dockerfile.clone(),
+        t: first_tag,
+        rm: true,
+        forcerm: true,
+        nocache: plan.no_cache,
+        buildargs: (!plan.build_args.is_empty()).then_some(plan.build_args.clone()),
+        target: plan.target.clone(),
+        ..Default::default()
+    };
+    let tags: Vec<String> = plan.tags.iter().map(|t| t.as_str().to_owned()).collect();
+    follow_build(engine, opts, rx, tags, sent)
 }
 
 /// A receiver as a stream.

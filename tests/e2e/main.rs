@@ -317,3 +317,73 @@ async fn logs_render_colours_and_tell_stderr_apart_without_passing_escape_sequen
     screenshot(&client, "logs").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn building_a_folder_streams_the_log_then_shows_the_new_image_and_its_layers() {
+    let _serial = SERIAL.lock().await;
+    let _ = engine().await;
+    let mut cleanup = Cleanup::new();
+    let case = unique_name("case");
+    cleanup.images_labelled(&format!("{TEST_LABEL}.case={case}"));
+    let dir = std::env::temp_dir().join(unique_name("e2e-ctx"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy("/bin/busybox", dir.join("busybox")).unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        format!("{BUSYBOX_DOCKERFILE}LABEL {TEST_LABEL}={} {TEST_LABEL}.case={case}\nRUN [\"/bin/sleep\", \"2\"]\nCOPY . /ctx/\n", std::process::id()),
+    )
+    .unwrap();
+    std::fs::write(dir.join(".dockerignore"), "*.secret\n").unwrap();
+    std::fs::write(dir.join("x.secret"), "no").unwrap();
+    let tag = format!("bulkhead-test/{}:e2e", unique_name("built"));
+    cleanup.image(&tag);
+
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+    click(&client, "[data-testid=nav-images]").await;
+    click(&client, "[data-testid=build-open]").await;
+    type_into(&client, "[data-testid=build-context]", &dir.display().to_string()).await;
+    type_into(&client, "[data-testid=build-tag-0]", &tag).await;
+    click(&client, "[data-testid=build-start]").await;
+
+    // The log streams while the build runs, with step progress.
+    let step = wait_for(&client, "[data-testid=build-step]", Duration::from_secs(30)).await;
+    assert!(step.text().await.unwrap().starts_with("Step "), "step progress is shown");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let log = client.find(Locator::Css("[data-testid=build-log]")).await.ok();
+        let text = match log {
+            Some(l) => l.prop("textContent").await.unwrap().unwrap_or_default(),
+            None => String::new(),
+        };
+        if text.contains("sleep") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the build log did not show the running step: {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    screenshot(&client, "build").await;
+
+    // Done: the new image is selected and its layers shown.
+    let detail = wait_for(&client, "[data-testid=image-detail]", Duration::from_secs(60)).await;
+    let id = detail.attr("data-id").await.unwrap().expect("image id");
+    cleanup.image(&id);
+    wait_for(&client, "[data-testid=image-history] [data-testid=history-row]", Duration::from_secs(10)).await;
+    let history = client
+        .find(Locator::Css("[data-testid=image-history]"))
+        .await
+        .unwrap()
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(history.contains("COPY") && history.contains("sleep"), "{history}");
+    screenshot(&client, "image-history").await;
+    click(&client, "[data-testid=image-back]").await;
+    let row = wait_for(&client, &format!("[data-testid=image-row][data-id='{id}']"), Duration::from_secs(5)).await;
+    assert!(row.prop("textContent").await.unwrap().unwrap_or_default().contains(&tag));
+    let _ = std::fs::remove_dir_all(&dir);
+    client.close().await.unwrap();
+}

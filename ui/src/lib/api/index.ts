@@ -15,6 +15,13 @@ import type { StatsEvent } from './bindings/StatsEvent';
 import type { LogOptions } from './bindings/LogOptions';
 import type { LogEvent } from './bindings/LogEvent';
 import type { SavedLog } from './bindings/SavedLog';
+import type { BuildRequest } from './bindings/BuildRequest';
+import type { BuildEvent } from './bindings/BuildEvent';
+import type { ProgressEvent } from './bindings/ProgressEvent';
+import type { PruneMode } from './bindings/PruneMode';
+import type { PrunePlan } from './bindings/PrunePlan';
+import type { PruneResult } from './bindings/PruneResult';
+import type { ImageHistoryRow } from './bindings/ImageHistoryRow';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -43,6 +50,13 @@ export type { LogLine } from './bindings/LogLine';
 export type { LogStream } from './bindings/LogStream';
 export type { LogEvent } from './bindings/LogEvent';
 export type { SavedLog } from './bindings/SavedLog';
+export type { BuildRequest } from './bindings/BuildRequest';
+export type { BuildEvent } from './bindings/BuildEvent';
+export type { ProgressEvent } from './bindings/ProgressEvent';
+export type { PruneMode } from './bindings/PruneMode';
+export type { PrunePlan } from './bindings/PrunePlan';
+export type { PruneResult } from './bindings/PruneResult';
+export type { ImageHistoryRow } from './bindings/ImageHistoryRow';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -106,4 +120,26 @@ export const api = {
   streamStop: (id: number) => call<boolean>('stream_stop', { id }),
   logsSave: (id: string, options: LogOptions) => call<SavedLog | null>('logs_save', { id, options }),
   openPort: (port: number) => call<void>('open_port', { port }),
+
+  imageHistory: (reference: string) => call<ImageHistoryRow[]>('image_history', { reference }),
+  imageBuild: (request: BuildRequest, onEvent: (e: BuildEvent) => void) => {
+    const channel = new Channel<BuildEvent>();
+    channel.onmessage = onEvent;
+    return call<number>('image_build', { request, onEvent: channel });
+  },
+  imagePull: (reference: string, onEvent: (e: ProgressEvent) => void) => {
+    const channel = new Channel<ProgressEvent>();
+    channel.onmessage = onEvent;
+    return call<number>('image_pull', { reference, onEvent: channel });
+  },
+  imagePush: (reference: string, onEvent: (e: ProgressEvent) => void) => {
+    const channel = new Channel<ProgressEvent>();
+    channel.onmessage = onEvent;
+    return call<number>('image_push', { reference, onEvent: channel });
+  },
+  imageTag: (source: string, target: string) => call<void>('image_tag', { source, target }),
+  imageRemove: (reference: string, force: boolean) => call<string[]>('image_remove', { reference, force }),
+  imagePrunePlan: (mode: PruneMode) => call<PrunePlan>('image_prune_plan', { mode }),
+  imagePrune: (ids: string[]) => call<PruneResult>('image_prune', { ids }),
+  pickFolder: () => call<string | null>('pick_folder'),
 };
