@@ -3,6 +3,8 @@
 //! - run-container: create-and-start through core vs `docker run -d` (the CLI), interleaved pairs.
 //! - logs-50mb: reading a 50 MB log through core (demultiplexed into lines) vs a raw GET of the
 //!   same log on the same socket: throughput, and the CPU this process spent for it.
+//! - build-fixture: building a busybox folder through core vs `docker build` of the same folder
+//!   (both without cache).
 //! - logs-tail-1gb: the last 1,000 lines of a 1 GB log through core vs `docker logs --tail 1000`,
 //!   and how much this process's peak memory grew (BENCH_BIG_LOG_MB changes the size).
 //!
@@ -202,7 +204,57 @@ async fn main() {
         docker_cli(&["rm", "-f", &id]);
     }
 
-    // 3. The tail of a big log.
+    // 3. Building the busybox fixture folder, without cache.
+    if wants("build") {
+        let ctx = std::env::temp_dir().join(format!("bulkhead-bench-ctx-{pid}"));
+        std::fs::create_dir_all(&ctx).expect("tmp");
+        std::fs::copy("/bin/busybox", ctx.join("busybox")).expect("busybox");
+        std::fs::write(
+            ctx.join("Dockerfile"),
+            format!("FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL {label}\n"),
+        )
+        .expect("Dockerfile");
+        let tag = format!("bulkhead-bench/built:{pid}");
+        let req = bulkhead_core::build::BuildRequest {
+            context: ctx.display().to_string(),
+            tags: vec![tag.clone()],
+            no_cache: true,
+            ..Default::default()
+        };
+        let ctx_str = ctx.display().to_string();
+        let (ours, cli, ratio) = paired_with_command(
+            7,
+            || async {
+                let plan = bulkhead_core::build::validate(&req).expect("valid");
+                let events: Vec<_> = engine.build(plan).collect().await;
+                assert!(
+                    matches!(events.last(), Some(bulkhead_core::build::BuildEvent::Done { .. })),
+                    "{:?}",
+                    events.last()
+                );
+            },
+            || {
+                docker_cli(&["build", "-q", "--no-cache", "-t", &tag, &ctx_str]);
+            },
+        )
+        .await;
+        println!(
+            "bench build-fixture: {:.0} ms vs {:.0} ms (docker build --no-cache) = {ratio:.3}x (target ≤ 1.1x)",
+            ours * 1000.0,
+            cli * 1000.0
+        );
+        let _ = std::fs::remove_dir_all(&ctx);
+        let _ = Command::new("docker").args(["rmi", "-f", &tag]).output();
+        // The untagged results of the earlier rounds.
+        let left = docker_cli(&["images", "-q", "--filter", &format!("label={label}"), "--filter", "dangling=true"]);
+        let mut args = vec!["rmi", "-f"];
+        args.extend(left.split_whitespace());
+        if args.len() > 2 {
+            let _ = Command::new("docker").args(&args).output();
+        }
+    }
+
+    // 4. The tail of a big log.
     if !wants("tail") {
         return;
     }

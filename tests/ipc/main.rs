@@ -195,3 +195,27 @@ fn actions_are_tagged_and_a_wrong_shape_is_refused() {
     assert!(invoke(&w, "open_port", json!({ "port": 70000 })).is_err());
     assert_kind(&invoke(&w, "open_port", json!({ "port": 0 })).unwrap_err(), "invalidArgument");
 }
+
+#[test]
+fn image_commands_refuse_bad_references_and_bad_builds_before_the_engine() {
+    let app = app();
+    let w = window(&app, "main");
+    for (cmd, args) in [
+        ("image_history", json!({ "reference": "../../containers/json" })),
+        ("image_remove", json!({ "reference": "a/../b", "force": false })),
+        ("image_tag", json!({ "source": "busybox", "target": "Bad Tag" })),
+        ("image_prune", json!({ "ids": ["sha256:abc", "../x"] })),
+        ("image_build", json!({ "request": { "context": "relative/dir" }, "onEvent": "__CHANNEL__:1" })),
+        (
+            "image_build",
+            json!({ "request": { "context": "/", "dockerfile": "../etc/passwd" }, "onEvent": "__CHANNEL__:1" }),
+        ),
+    ] {
+        let err = invoke(&w, cmd, args).unwrap_err();
+        assert_kind(&err, "invalidArgument");
+    }
+    assert!(
+        invoke(&w, "image_prune_plan", json!({ "mode": "everything" })).is_err(),
+        "an unknown prune mode is refused"
+    );
+}
