@@ -24,8 +24,10 @@ const MAX_HEADERS: usize = 64 * 1024;
 /// An error body is read up to this size.
 const MAX_ERROR_BODY: usize = 1 << 20;
 
-trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(crate) trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Conn for T {}
+/// The connection type, as the exec module names it.
+pub(crate) use Conn as ConnPub;
 
 /// A streaming response body: large pieces as they arrive.
 pub(crate) type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
@@ -159,7 +161,7 @@ async fn open_with(
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
-        if method != "GET" {
+        if method == "POST" {
             req.push_str("Content-Length: 0\r\n");
         }
         req.push_str("\r\n");
@@ -249,6 +251,67 @@ pub(crate) async fn request_stream(
             }
         }
     })))
+}
+
+/// A raw, bidirectional connection to the engine after an HTTP upgrade (exec, attach).
+pub(crate) struct Hijacked {
+    pub reader: BufReader<tokio::io::ReadHalf<Box<dyn Conn>>>,
+    pub writer: tokio::io::WriteHalf<Box<dyn Conn>>,
+}
+
+/// `POST` with a JSON body and `Upgrade: tcp`; after `101 UPGRADED` (or `200 OK` from engines
+/// that do not switch protocols) the socket carries the session's bytes both ways.
+pub(crate) async fn hijack(endpoint: &Endpoint, api: ApiVersion, path: &str, json: &str) -> Result<Hijacked> {
+    let label = endpoint.to_string();
+    let head = async {
+        let (mut conn, host) = connect(endpoint).await?;
+        let req = format!(
+            "POST /v{api}{path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bulkhead\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: {}\r\n\r\n{json}",
+            json.len()
+        );
+        conn.write_all(req.as_bytes()).await.map_err(|e| broken(&label, e))?;
+        let (r, writer) = tokio::io::split(conn);
+        let mut reader = BufReader::with_capacity(BUF, r);
+        let mut status_line = String::new();
+        reader.read_line(&mut status_line).await.map_err(|e| broken(&label, e))?;
+        let status = status_line.split_whitespace().nth(1).and_then(|s| s.parse::<u16>().ok()).ok_or_else(|| bad_response(&label, "status line"))?;
+        let mut length: Option<usize> = None;
+        let mut total = 0;
+        loop {
+            let mut line = String::new();
+            let n = reader.read_line(&mut line).await.map_err(|e| broken(&label, e))?;
+            total += n;
+            if n == 0 || total > MAX_HEADERS {
+                return Err(bad_response(&label, "headers"));
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.trim().eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().ok();
+                }
+            }
+        }
+        if status != 101 && status != 200 {
+            let mut body = vec![0u8; length.unwrap_or(0).min(MAX_ERROR_BODY)];
+            let _ = tokio::io::AsyncReadExt::read_exact(&mut reader, &mut body).await;
+            let message = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+                .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+            return Err(Error::from(bollard::errors::Error::DockerResponseServerError { status_code: status, message }));
+        }
+        Ok(Hijacked { reader, writer })
+    };
+    tokio::time::timeout(TIMEOUT, head).await.map_err(|_| Error::from_connect_io(&label, &std::io::ErrorKind::TimedOut.into()))?
+}
+
+/// Only the status of a `HEAD` request (e.g. does a path exist in a container).
+pub(crate) async fn head_status(endpoint: &Endpoint, api: ApiVersion, path_and_query: &str) -> Result<u16> {
+    let (status, _body) = open_with(endpoint, api, "HEAD", path_and_query, &[]).await?;
+    Ok(status)
 }
 
 /// `GET` on a fresh connection; the whole body, or a typed error.

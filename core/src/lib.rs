@@ -5,6 +5,7 @@ pub mod build;
 pub mod containers;
 pub mod engine;
 pub mod error;
+pub mod exec;
 mod http;
 pub mod ignore;
 pub mod images;

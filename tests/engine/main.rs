@@ -2,6 +2,7 @@
 //! names, cleanup that runs even when a test panics.
 
 mod actions;
+mod exec;
 mod images;
 mod lists;
 mod watch;

@@ -1,0 +1,205 @@
+//! Exec sessions: `docker exec -it <id> <shell>`, with a raw connection of our own.
+//!
+//! bollard 0.21.1's TTY decoder misreads any chunk that starts with a byte 0x00–0x02, so the
+//! session's bytes are read straight off the hijacked socket: as they are for a TTY, and
+//! demultiplexed from the 8-byte frame headers otherwise. Output comes in pieces of up to 64 KiB;
+//! nothing is buffered beyond one piece, so a reader that stops reading stops the container's
+//! output too (backpressure all the way to the process).
+
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::refs::ContainerRef;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
+const PIECE: usize = 64 * 1024;
+
+/// What to run, as typed in the terminal's options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ExecRequest {
+    /// Shell words; empty: the first shell the container has (/bin/bash, then /bin/sh).
+    pub command: String,
+    pub user: String,
+    pub workdir: String,
+    /// KEY=VALUE each.
+    pub env: Vec<String>,
+    pub tty: bool,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+impl Default for ExecRequest {
+    fn default() -> Self {
+        ExecRequest { command: String::new(), user: String::new(), workdir: String::new(), env: Vec::new(), tty: true, cols: 80, rows: 24 }
+    }
+}
+
+/// A running exec: its output, its input, and the engine's ID for it.
+pub struct ExecSession {
+    pub exec_id: String,
+    pub command: Vec<String>,
+    pub tty: bool,
+    pub output: ExecOutput,
+    pub input: ExecInput,
+}
+
+pub struct ExecOutput {
+    reader: tokio::io::BufReader<tokio::io::ReadHalf<Box<dyn crate::http::ConnPub>>>,
+    tty: bool,
+    header: Vec<u8>,
+    remaining: usize,
+}
+
+pub struct ExecInput {
+    writer: tokio::io::WriteHalf<Box<dyn crate::http::ConnPub>>,
+}
+
+impl ExecOutput {
+    /// The next piece of output (up to 64 KiB); `None` when the process ended.
+    pub async fn next(&mut self) -> Result<Option<Bytes>> {
+        loop {
+            let buf = self.reader.fill_buf().await.map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's connection broke: {e}")))?;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            if self.tty {
+                let n = buf.len().min(PIECE);
+                let out = Bytes::copy_from_slice(&buf[..n]);
+                self.reader.consume(n);
+                return Ok(Some(out));
+            }
+            // Frames: [stream, 0, 0, 0, size (4 bytes, big-endian)] then the payload.
+            let mut out = Vec::with_capacity(buf.len().min(PIECE));
+            let mut used = 0;
+            while used < buf.len() && out.len() < PIECE {
+                if self.remaining == 0 {
+                    let need = 8 - self.header.len();
+                    let take = need.min(buf.len() - used);
+                    self.header.extend_from_slice(&buf[used..used + take]);
+                    used += take;
+                    if self.header.len() == 8 {
+                        self.remaining = u32::from_be_bytes([self.header[4], self.header[5], self.header[6], self.header[7]]) as usize;
+                        self.header.clear();
+                    }
+                } else {
+                    let take = self.remaining.min(buf.len() - used).min(PIECE - out.len());
+                    out.extend_from_slice(&buf[used..used + take]);
+                    used += take;
+                    self.remaining -= take;
+                }
+            }
+            self.reader.consume(used);
+            if !out.is_empty() {
+                return Ok(Some(Bytes::from(out)));
+            }
+        }
+    }
+}
+
+impl ExecInput {
+    /// Sends keystrokes (or any bytes) to the process, in order.
+    pub async fn write(&mut self, data: &[u8]) -> Result<()> {
+        self.writer.write_all(data).await.map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's input broke: {e}")))?;
+        self.writer.flush().await.map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's input broke: {e}")))
+    }
+
+    /// Closes the process's standard input (end of file).
+    pub async fn close(mut self) {
+        let _ = self.writer.shutdown().await;
+    }
+}
+
+impl Engine {
+    /// The first shell the container has: /bin/bash, then /bin/sh (asked of the container's
+    /// filesystem, not of a program inside it).
+    pub async fn default_shell(&self, c: &ContainerRef) -> Result<Vec<String>> {
+        for shell in ["/bin/bash", "/bin/sh"] {
+            let status = crate::http::head_status(self.endpoint(), self.version().api, &format!("/containers/{}/archive?path={}", c.as_str(), shell.replace('/', "%2F"))).await?;
+            match status {
+                200 => return Ok(vec![shell.to_owned()]),
+                404 => continue,
+                s if s == 409 || s >= 400 => {
+                    // 404 for the container itself, or it is not running: say so.
+                    let _ = self.inspect_container(c).await?;
+                }
+                _ => {}
+            }
+        }
+        Err(Error::new(ErrorKind::NotFound, "This container has no shell (/bin/bash or /bin/sh): give a command to run instead."))
+    }
+
+    /// Starts a process in a running container and attaches to it.
+    pub async fn exec(&self, c: &ContainerRef, req: &ExecRequest) -> Result<ExecSession> {
+        let command = if req.command.trim().is_empty() {
+            self.default_shell(c).await?
+        } else {
+            crate::shell::split(&req.command).map_err(|e| Error::invalid(format!("command: {e}")))?
+        };
+        if command.is_empty() {
+            return Err(Error::invalid("command: nothing to run."));
+        }
+        for (i, e) in req.env.iter().enumerate() {
+            if !e.split_once('=').is_some_and(|(k, _)| !k.is_empty() && !k.contains(char::is_whitespace)) {
+                return Err(Error::invalid(format!("env.{i}: write NAME=value.")));
+            }
+        }
+        if !req.workdir.is_empty() && !req.workdir.starts_with('/') {
+            return Err(Error::invalid("workdir: use an absolute path."));
+        }
+        if !req.user.is_empty() && !req.user.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-' | ':')) {
+            return Err(Error::invalid("user: a user name or UID, optionally with :group."));
+        }
+        let config = bollard::models::ExecConfig {
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(req.tty),
+            cmd: Some(command.clone()),
+            env: (!req.env.is_empty()).then(|| req.env.clone()),
+            user: (!req.user.is_empty()).then(|| req.user.clone()),
+            working_dir: (!req.workdir.is_empty()).then(|| req.workdir.clone()),
+            console_size: req.tty.then(|| vec![usize::from(req.rows.max(1)), usize::from(req.cols.max(1))]),
+            ..Default::default()
+        };
+        let created = self.docker.create_exec(c.as_str(), config).await.map_err(|e| {
+            let e = self.fail(e);
+            if e.kind == ErrorKind::Conflict {
+                Error::new(ErrorKind::Conflict, format!("The container is not running: start it first. ({})", e.message))
+            } else {
+                e
+            }
+        })?;
+        let body = format!("{{\"Detach\":false,\"Tty\":{}}}", req.tty);
+        let conn = crate::http::hijack(self.endpoint(), self.version().api, &format!("/exec/{}/start", created.id), &body).await?;
+        let session = ExecSession {
+            exec_id: created.id.clone(),
+            command,
+            tty: req.tty,
+            output: ExecOutput { reader: conn.reader, tty: req.tty, header: Vec::with_capacity(8), remaining: 0 },
+            input: ExecInput { writer: conn.writer },
+        };
+        if req.tty {
+            // Engines before API 1.42 ignore ConsoleSize: size the terminal once it exists.
+            let _ = self.exec_resize(&created.id, req.cols, req.rows).await;
+        }
+        Ok(session)
+    }
+
+    /// Tells the session's TTY its new size.
+    pub async fn exec_resize(&self, exec_id: &str, cols: u16, rows: u16) -> Result<()> {
+        let opts = bollard::query_parameters::ResizeExecOptions { h: i32::from(rows.max(1)), w: i32::from(cols.max(1)) };
+        self.docker.resize_exec(exec_id, opts).await.map_err(|e| self.fail(e))
+    }
+
+    /// The exit code once the process ended; `None` while it runs.
+    pub async fn exec_exit_code(&self, exec_id: &str) -> Result<Option<i64>> {
+        let i = self.docker.inspect_exec(exec_id).await.map_err(|e| self.fail(e))?;
+        Ok(if i.running == Some(true) { None } else { i.exit_code })
+    }
+}

@@ -1,0 +1,144 @@
+//! Exec sessions against the real engine: echo, exit code, resize, byte-exact output through TTY
+//! and non-TTY sessions, a flood stopped by Ctrl-C, the container removed mid-session.
+
+use bulkhead_core::exec::{ExecOutput, ExecRequest};
+use bulkhead_core::{ContainerRef, Engine};
+use bulkhead_tests::*;
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+
+async fn running_container(engine: &Engine, cleanup: &mut Cleanup) -> ContainerRef {
+    fixture_image().await;
+    let id = create_container(cleanup, &unique_name("exec"), &["sleep", "600"], None).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let _ = engine;
+    ContainerRef::parse(&id).unwrap()
+}
+
+/// Reads until `pred` holds for everything read so far, or fails after `within`.
+async fn read_until(out: &mut ExecOutput, within: Duration, pred: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    let deadline = Instant::now() + within;
+    let mut all = Vec::new();
+    while !pred(&all) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, out.next()).await {
+            Ok(Ok(Some(b))) => all.extend_from_slice(&b),
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => panic!("{}", e.message),
+            Err(_) => panic!("timed out; got {:?}", String::from_utf8_lossy(&all[all.len().saturating_sub(300)..])),
+        }
+    }
+    all
+}
+
+async fn read_all(out: &mut ExecOutput) -> Vec<u8> {
+    let mut all = Vec::new();
+    while let Some(b) = tokio::time::timeout(Duration::from_secs(60), out.next()).await.expect("output").expect("read") {
+        all.extend_from_slice(&b);
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn a_shell_echoes_and_exit_reports_the_code() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = running_container(&engine, &mut cleanup).await;
+    assert_eq!(engine.default_shell(&c).await.unwrap(), vec!["/bin/sh"], "busybox has sh, not bash");
+    let mut s = engine.exec(&c, &ExecRequest::default()).await.unwrap();
+    assert_eq!(s.command, vec!["/bin/sh"]);
+    s.input.write(b"echo hel''lo\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"hello\r\n")).await;
+    s.input.write(b"exit 3\n").await.unwrap();
+    read_all(&mut s.output).await;
+    let mut code = None;
+    for _ in 0..20 {
+        code = engine.exec_exit_code(&s.exec_id).await.unwrap();
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(code, Some(3));
+}
+
+#[tokio::test]
+async fn the_terminal_size_is_what_the_pane_says() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = running_container(&engine, &mut cleanup).await;
+    let mut s = engine.exec(&c, &ExecRequest { command: "sh".into(), cols: 100, rows: 30, ..Default::default() }).await.unwrap();
+    s.input.write(b"stty size\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"30 100")).await;
+    engine.exec_resize(&s.exec_id, 132, 43).await.unwrap();
+    s.input.write(b"stty size\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"43 132")).await;
+}
+
+#[tokio::test]
+async fn output_is_byte_exact_through_tty_and_non_tty_sessions() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = running_container(&engine, &mut cleanup).await;
+    // A random binary file, zeros, and UTF-8 that chunk boundaries will split.
+    let prep = "mkdir -p /tmp; head -c 3000000 /dev/urandom > /tmp/r; yes 'héllo wörld ✓ 日本' | head -c 2000000 > /tmp/u; cat /tmp/r /tmp/u | sha256sum";
+    let mut s = engine.exec(&c, &ExecRequest { command: format!("sh -c \"{prep}\""), tty: false, ..Default::default() }).await.unwrap();
+    let want = String::from_utf8(read_all(&mut s.output).await).unwrap();
+    let want = want.split_whitespace().next().unwrap().to_owned();
+
+    for tty in [false, true] {
+        // In a TTY, the line discipline would turn \n into \r\n: raw mode passes bytes as they are.
+        let cmd = if tty { "sh -c 'stty raw -echo; cat /tmp/r /tmp/u'" } else { "cat /tmp/r /tmp/u" };
+        let mut s = engine.exec(&c, &ExecRequest { command: cmd.into(), tty, ..Default::default() }).await.unwrap();
+        let got = read_all(&mut s.output).await;
+        let hex: String = Sha256::digest(&got).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, want, "tty={tty}: {} bytes", got.len());
+    }
+
+    let mut s = engine.exec(&c, &ExecRequest { command: "sh -c 'stty raw; head -c 10000000 /dev/zero'".into(), ..Default::default() }).await.unwrap();
+    let zeros = read_all(&mut s.output).await;
+    assert_eq!(zeros.len(), 10_000_000, "every zero byte arrives through a TTY (bollard's decoder loses them)");
+    assert!(zeros.iter().all(|&b| b == 0));
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_a_flood() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = running_container(&engine, &mut cleanup).await;
+    let mut s = engine.exec(&c, &ExecRequest { command: "sh".into(), ..Default::default() }).await.unwrap();
+    s.input.write(b"yes flood\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| b.len() > 1_000_000).await;
+    let t = Instant::now();
+    s.input.write(b"\x03").await.unwrap();
+    s.input.write(b"echo after-$((40+2))\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(10), |b| contains(b, b"after-42")).await;
+    eprintln!("Ctrl-C → prompt back: {:?}", t.elapsed());
+}
+
+#[tokio::test]
+async fn a_container_removed_mid_session_ends_the_session() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = running_container(&engine, &mut cleanup).await;
+    let mut s = engine.exec(&c, &ExecRequest::default()).await.unwrap();
+    s.input.write(b"echo ready\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"ready\r\n")).await;
+    let t = Instant::now();
+    docker()
+        .remove_container(c.as_str(), Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }))
+        .await
+        .unwrap();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), s.output.next()).await.expect("the session ends") {
+            Ok(Some(_)) => continue,
+            Ok(None) | Err(_) => break,
+        }
+    }
+    assert!(t.elapsed() < Duration::from_secs(2), "noticed within 2 s: {:?}", t.elapsed());
+    assert!(engine.exec(&c, &ExecRequest::default()).await.is_err());
+}
