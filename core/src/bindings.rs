@@ -4,6 +4,7 @@
 
 use crate::build::{BuildEvent, BuildRequest};
 use crate::error::{Error, ErrorKind};
+use crate::exec::ExecRequest;
 use crate::lifecycle::{ActionResult, ContainerAction, ProcessList};
 use crate::logs::{LogLine, LogOptions, LogStream};
 use crate::model::*;
@@ -56,5 +57,8 @@ pub fn all() -> Vec<(String, String)> {
         render::<PrunePlan>(&cfg),
         render::<PruneResult>(&cfg),
         render::<ImageHistoryRow>(&cfg),
+        render::<ExecRequest>(&cfg),
+        render::<ExecEvent>(&cfg),
+        render::<ExecOpened>(&cfg),
     ]
 }

@@ -36,7 +36,15 @@ pub struct ExecRequest {
 
 impl Default for ExecRequest {
     fn default() -> Self {
-        ExecRequest { command: String::new(), user: String::new(), workdir: String::new(), env: Vec::new(), tty: true, cols: 80, rows: 24 }
+        ExecRequest {
+            command: String::new(),
+            user: String::new(),
+            workdir: String::new(),
+            env: Vec::new(),
+            tty: true,
+            cols: 80,
+            rows: 24,
+        }
     }
 }
 
@@ -64,7 +72,10 @@ impl ExecOutput {
     /// The next piece of output (up to 64 KiB); `None` when the process ended.
     pub async fn next(&mut self) -> Result<Option<Bytes>> {
         loop {
-            let buf = self.reader.fill_buf().await.map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's connection broke: {e}")))?;
+            let buf =
+                self.reader.fill_buf().await.map_err(|e| {
+                    Error::new(ErrorKind::EngineNotRunning, format!("The session's connection broke: {e}"))
+                })?;
             if buf.is_empty() {
                 return Ok(None);
             }
@@ -84,7 +95,9 @@ impl ExecOutput {
                     self.header.extend_from_slice(&buf[used..used + take]);
                     used += take;
                     if self.header.len() == 8 {
-                        self.remaining = u32::from_be_bytes([self.header[4], self.header[5], self.header[6], self.header[7]]) as usize;
+                        self.remaining =
+                            u32::from_be_bytes([self.header[4], self.header[5], self.header[6], self.header[7]])
+                                as usize;
                         self.header.clear();
                     }
                 } else {
@@ -105,8 +118,14 @@ impl ExecOutput {
 impl ExecInput {
     /// Sends keystrokes (or any bytes) to the process, in order.
     pub async fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.writer.write_all(data).await.map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's input broke: {e}")))?;
-        self.writer.flush().await.map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's input broke: {e}")))
+        self.writer
+            .write_all(data)
+            .await
+            .map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's input broke: {e}")))?;
+        self.writer
+            .flush()
+            .await
+            .map_err(|e| Error::new(ErrorKind::EngineNotRunning, format!("The session's input broke: {e}")))
     }
 
     /// Closes the process's standard input (end of file).
@@ -120,7 +139,12 @@ impl Engine {
     /// filesystem, not of a program inside it).
     pub async fn default_shell(&self, c: &ContainerRef) -> Result<Vec<String>> {
         for shell in ["/bin/bash", "/bin/sh"] {
-            let status = crate::http::head_status(self.endpoint(), self.version().api, &format!("/containers/{}/archive?path={}", c.as_str(), shell.replace('/', "%2F"))).await?;
+            let status = crate::http::head_status(
+                self.endpoint(),
+                self.version().api,
+                &format!("/containers/{}/archive?path={}", c.as_str(), shell.replace('/', "%2F")),
+            )
+            .await?;
             match status {
                 200 => return Ok(vec![shell.to_owned()]),
                 404 => continue,
@@ -131,7 +155,10 @@ impl Engine {
                 _ => {}
             }
         }
-        Err(Error::new(ErrorKind::NotFound, "This container has no shell (/bin/bash or /bin/sh): give a command to run instead."))
+        Err(Error::new(
+            ErrorKind::NotFound,
+            "This container has no shell (/bin/bash or /bin/sh): give a command to run instead.",
+        ))
     }
 
     /// Starts a process in a running container and attaches to it.
@@ -152,7 +179,9 @@ impl Engine {
         if !req.workdir.is_empty() && !req.workdir.starts_with('/') {
             return Err(Error::invalid("workdir: use an absolute path."));
         }
-        if !req.user.is_empty() && !req.user.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-' | ':')) {
+        if !req.user.is_empty()
+            && !req.user.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-' | ':'))
+        {
             return Err(Error::invalid("user: a user name or UID, optionally with :group."));
         }
         let config = bollard::models::ExecConfig {
@@ -170,13 +199,18 @@ impl Engine {
         let created = self.docker.create_exec(c.as_str(), config).await.map_err(|e| {
             let e = self.fail(e);
             if e.kind == ErrorKind::Conflict {
-                Error::new(ErrorKind::Conflict, format!("The container is not running: start it first. ({})", e.message))
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!("The container is not running: start it first. ({})", e.message),
+                )
             } else {
                 e
             }
         })?;
         let body = format!("{{\"Detach\":false,\"Tty\":{}}}", req.tty);
-        let conn = crate::http::hijack(self.endpoint(), self.version().api, &format!("/exec/{}/start", created.id), &body).await?;
+        let conn =
+            crate::http::hijack(self.endpoint(), self.version().api, &format!("/exec/{}/start", created.id), &body)
+                .await?;
         let session = ExecSession {
             exec_id: created.id.clone(),
             command,
@@ -193,7 +227,8 @@ impl Engine {
 
     /// Tells the session's TTY its new size.
     pub async fn exec_resize(&self, exec_id: &str, cols: u16, rows: u16) -> Result<()> {
-        let opts = bollard::query_parameters::ResizeExecOptions { h: i32::from(rows.max(1)), w: i32::from(cols.max(1)) };
+        let opts =
+            bollard::query_parameters::ResizeExecOptions { h: i32::from(rows.max(1)), w: i32::from(cols.max(1)) };
         self.docker.resize_exec(exec_id, opts).await.map_err(|e| self.fail(e))
     }
 

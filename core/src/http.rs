@@ -274,7 +274,11 @@ pub(crate) async fn hijack(endpoint: &Endpoint, api: ApiVersion, path: &str, jso
         let mut reader = BufReader::with_capacity(BUF, r);
         let mut status_line = String::new();
         reader.read_line(&mut status_line).await.map_err(|e| broken(&label, e))?;
-        let status = status_line.split_whitespace().nth(1).and_then(|s| s.parse::<u16>().ok()).ok_or_else(|| bad_response(&label, "status line"))?;
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse::<u16>().ok())
+            .ok_or_else(|| bad_response(&label, "status line"))?;
         let mut length: Option<usize> = None;
         let mut total = 0;
         loop {
@@ -301,11 +305,16 @@ pub(crate) async fn hijack(endpoint: &Endpoint, api: ApiVersion, path: &str, jso
                 .ok()
                 .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
                 .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-            return Err(Error::from(bollard::errors::Error::DockerResponseServerError { status_code: status, message }));
+            return Err(Error::from(bollard::errors::Error::DockerResponseServerError {
+                status_code: status,
+                message,
+            }));
         }
         Ok(Hijacked { reader, writer })
     };
-    tokio::time::timeout(TIMEOUT, head).await.map_err(|_| Error::from_connect_io(&label, &std::io::ErrorKind::TimedOut.into()))?
+    tokio::time::timeout(TIMEOUT, head)
+        .await
+        .map_err(|_| Error::from_connect_io(&label, &std::io::ErrorKind::TimedOut.into()))?
 }
 
 /// Only the status of a `HEAD` request (e.g. does a path exist in a container).

@@ -294,3 +294,27 @@ pub struct ImageHistoryRow {
     pub tags: Vec<String>,
     pub comment: String,
 }
+
+/// What an exec session reports besides its output bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub enum ExecEvent {
+    /// The process ended (its exit code when the engine knows it).
+    #[cfg_attr(feature = "ts", ts(rename = "exit"))]
+    Exit {
+        #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+        code: Option<i64>,
+    },
+    Error(Error),
+}
+
+/// A session that was opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ExecOpened {
+    pub session: u32,
+    /// What runs, e.g. ["/bin/sh"].
+    pub command: Vec<String>,
+}

@@ -1,6 +1,7 @@
 //! The desktop shell: wires core into Tauri. Business logic lives in bulkhead-core.
 
 pub mod commands;
+pub mod sessions;
 pub mod state;
 pub mod stream;
 
@@ -28,6 +29,12 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::containers::stream_stop,
             commands::containers::logs_save,
             commands::containers::open_port,
+            commands::containers::open_url,
+            commands::exec::exec_open,
+            commands::exec::exec_input,
+            commands::exec::exec_resize,
+            commands::exec::exec_ack,
+            commands::exec::exec_close,
             commands::run::run_check,
             commands::run::run_parse,
             commands::run::run_container,

@@ -8,6 +8,8 @@ use tauri::async_runtime::JoinHandle;
 
 pub struct AppState {
     pub watcher: Watcher,
+    /// Exec sessions, by the id the backend issued.
+    pub sessions: Mutex<HashMap<u32, crate::sessions::SessionHandle>>,
     /// The live-lists stream of each webview (one at most: a reload replaces the old one).
     list_streams: Mutex<HashMap<String, JoinHandle<()>>>,
     /// Log and stats streams, by the id the backend issued.
@@ -21,7 +23,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl AppState {
     pub fn new(watcher: Watcher) -> Self {
-        AppState { watcher, list_streams: Mutex::default(), streams: Mutex::default(), next_stream: AtomicU32::new(1) }
+        AppState {
+            watcher,
+            sessions: Mutex::default(),
+            list_streams: Mutex::default(),
+            streams: Mutex::default(),
+            next_stream: AtomicU32::new(1),
+        }
     }
 
     /// Registers `task` as the webview's list stream, stopping the one it had.
@@ -49,8 +57,27 @@ impl AppState {
         lock(&self.streams).remove(&id).map(|t| t.abort()).is_some()
     }
 
+    /// Registers an exec session; returns its id.
+    pub fn add_session(&self, s: crate::sessions::SessionHandle) -> u32 {
+        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        lock(&self.sessions).insert(id, s);
+        id
+    }
+
+    /// Runs `f` on a session; `None` when there is no such session.
+    pub fn with_session<T>(&self, id: u32, f: impl FnOnce(&crate::sessions::SessionHandle) -> T) -> Option<T> {
+        lock(&self.sessions).get(&id).map(f)
+    }
+
+    pub fn close_session(&self, id: u32) -> bool {
+        lock(&self.sessions).remove(&id).map(|s| s.close()).is_some()
+    }
+
     /// Stops every stream; called on exit.
     pub fn close_all(&self) {
+        for (_, s) in lock(&self.sessions).drain() {
+            s.close();
+        }
         for (_, t) in lock(&self.list_streams).drain() {
             t.abort();
         }

@@ -387,3 +387,76 @@ async fn building_a_folder_streams_the_log_then_shows_the_new_image_and_its_laye
     let _ = std::fs::remove_dir_all(&dir);
     client.close().await.unwrap();
 }
+
+/// The text of a terminal's buffer, read through xterm.js (its DOM rows join without newlines).
+async fn terminal_text(client: &Client, tab: &str) -> String {
+    let script = "const t = window.__bulkheadTerminals && window.__bulkheadTerminals.get(arguments[0]); if (!t) return ''; const b = t.buffer.active; const out = []; for (let i = 0; i < b.length; i++) { const l = b.getLine(i); if (l) out.push(l.translateToString(true)); } return out.join('\\n');";
+    client
+        .execute(script, vec![serde_json::json!(tab)])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+async fn wait_terminal(client: &Client, tab: &str, within: Duration, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let text = terminal_text(client, tab).await;
+        if pred(&text) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "the terminal did not show it: {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes() {
+    let _serial = SERIAL.lock().await;
+    let _ = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let id = create_container(&mut cleanup, &unique_name("e2e-term"), &["sleep", "600"], None).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(
+        &client,
+        &format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-terminal]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    let tab = wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(15)).await;
+    let _ = tab;
+    let host = wait_for(&client, "[data-testid=terminal]", Duration::from_secs(5)).await;
+    let tab_id = host.attr("data-tab").await.unwrap().expect("tab id");
+    let input = client.find(Locator::Css(".xterm-helper-textarea")).await.expect("xterm's input");
+
+    input.send_keys("echo hel''lo\n").await.unwrap();
+    wait_terminal(&client, &tab_id, Duration::from_secs(5), |t| t.lines().any(|l| l.trim_end() == "hello")).await;
+
+    input.send_keys("yes flood\n").await.unwrap();
+    wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.matches("flood").count() > 50).await;
+    let t0 = Instant::now();
+    input.send_keys("\u{E009}c\u{E000}").await.unwrap();
+    input.send_keys("echo after-$((40+2))\n").await.unwrap();
+    wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.lines().any(|l| l.trim_end() == "after-42")).await;
+    eprintln!("Ctrl-C during a flood → prompt back in the window: {:?}", t0.elapsed());
+
+    input.send_keys("printf '\\033]52;c;ZXZpbA==\\007osc-done\\n'\n").await.unwrap();
+    wait_terminal(&client, &tab_id, Duration::from_secs(5), |t| t.lines().any(|l| l.trim_end() == "osc-done")).await;
+    let swallowed = host.attr("data-osc52-swallowed").await.unwrap().unwrap_or_default();
+    assert_eq!(swallowed, "1", "the clipboard write was swallowed, not performed");
+    screenshot(&client, "terminal").await;
+
+    input.send_keys("exit 7\n").await.unwrap();
+    let closed = wait_for(&client, "[data-testid=term-tab][data-state=exited]", Duration::from_secs(5)).await;
+    assert!(closed.prop("textContent").await.unwrap().unwrap_or_default().contains("exit 7"));
+    client.close().await.unwrap();
+}

@@ -33,7 +33,8 @@ async fn read_until(out: &mut ExecOutput, within: Duration, pred: impl Fn(&[u8])
 
 async fn read_all(out: &mut ExecOutput) -> Vec<u8> {
     let mut all = Vec::new();
-    while let Some(b) = tokio::time::timeout(Duration::from_secs(60), out.next()).await.expect("output").expect("read") {
+    while let Some(b) = tokio::time::timeout(Duration::from_secs(60), out.next()).await.expect("output").expect("read")
+    {
         all.extend_from_slice(&b);
     }
     all
@@ -71,7 +72,10 @@ async fn the_terminal_size_is_what_the_pane_says() {
     let engine = engine().await;
     let mut cleanup = Cleanup::new();
     let c = running_container(&engine, &mut cleanup).await;
-    let mut s = engine.exec(&c, &ExecRequest { command: "sh".into(), cols: 100, rows: 30, ..Default::default() }).await.unwrap();
+    let mut s = engine
+        .exec(&c, &ExecRequest { command: "sh".into(), cols: 100, rows: 30, ..Default::default() })
+        .await
+        .unwrap();
     s.input.write(b"stty size\n").await.unwrap();
     read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"30 100")).await;
     engine.exec_resize(&s.exec_id, 132, 43).await.unwrap();
@@ -86,7 +90,10 @@ async fn output_is_byte_exact_through_tty_and_non_tty_sessions() {
     let c = running_container(&engine, &mut cleanup).await;
     // A random binary file, zeros, and UTF-8 that chunk boundaries will split.
     let prep = "mkdir -p /tmp; head -c 3000000 /dev/urandom > /tmp/r; yes 'héllo wörld ✓ 日本' | head -c 2000000 > /tmp/u; cat /tmp/r /tmp/u | sha256sum";
-    let mut s = engine.exec(&c, &ExecRequest { command: format!("sh -c \"{prep}\""), tty: false, ..Default::default() }).await.unwrap();
+    let mut s = engine
+        .exec(&c, &ExecRequest { command: format!("sh -c \"{prep}\""), tty: false, ..Default::default() })
+        .await
+        .unwrap();
     let want = String::from_utf8(read_all(&mut s.output).await).unwrap();
     let want = want.split_whitespace().next().unwrap().to_owned();
 
@@ -99,7 +106,10 @@ async fn output_is_byte_exact_through_tty_and_non_tty_sessions() {
         assert_eq!(hex, want, "tty={tty}: {} bytes", got.len());
     }
 
-    let mut s = engine.exec(&c, &ExecRequest { command: "sh -c 'stty raw; head -c 10000000 /dev/zero'".into(), ..Default::default() }).await.unwrap();
+    let mut s = engine
+        .exec(&c, &ExecRequest { command: "sh -c 'stty raw; head -c 10000000 /dev/zero'".into(), ..Default::default() })
+        .await
+        .unwrap();
     let zeros = read_all(&mut s.output).await;
     assert_eq!(zeros.len(), 10_000_000, "every zero byte arrives through a TTY (bollard's decoder loses them)");
     assert!(zeros.iter().all(|&b| b == 0));
@@ -130,7 +140,10 @@ async fn a_container_removed_mid_session_ends_the_session() {
     read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"ready\r\n")).await;
     let t = Instant::now();
     docker()
-        .remove_container(c.as_str(), Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }))
+        .remove_container(
+            c.as_str(),
+            Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }),
+        )
         .await
         .unwrap();
     loop {

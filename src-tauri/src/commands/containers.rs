@@ -107,3 +107,16 @@ pub fn open_port<R: Runtime>(app: AppHandle<R>, port: u16) -> Result<(), Error> 
         .open(format!("http://127.0.0.1:{port}/"), None)
         .map_err(|e| Error::internal(format!("Cannot open a browser: {e}")))
 }
+
+/// Opens an `https:` link from a terminal in the user's browser, after the UI showed the full
+/// target and the user confirmed. Anything but https is refused.
+#[tauri::command]
+pub fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), Error> {
+    use tauri_plugin_shell::ShellExt;
+    let parsed = tauri::Url::parse(&url).map_err(|_| Error::invalid("Not a link."))?;
+    if parsed.scheme() != "https" || parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid("Only https: links are opened."));
+    }
+    #[allow(deprecated)]
+    app.shell().open(parsed.as_str(), None).map_err(|e| Error::internal(format!("Cannot open a browser: {e}")))
+}

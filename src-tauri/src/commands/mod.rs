@@ -2,6 +2,7 @@
 
 pub mod containers;
 pub mod engine;
+pub mod exec;
 pub mod images;
 pub mod run;
 pub mod system;

@@ -22,6 +22,9 @@ import type { PruneMode } from './bindings/PruneMode';
 import type { PrunePlan } from './bindings/PrunePlan';
 import type { PruneResult } from './bindings/PruneResult';
 import type { ImageHistoryRow } from './bindings/ImageHistoryRow';
+import type { ExecRequest } from './bindings/ExecRequest';
+import type { ExecEvent } from './bindings/ExecEvent';
+import type { ExecOpened } from './bindings/ExecOpened';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -57,6 +60,9 @@ export type { PruneMode } from './bindings/PruneMode';
 export type { PrunePlan } from './bindings/PrunePlan';
 export type { PruneResult } from './bindings/PruneResult';
 export type { ImageHistoryRow } from './bindings/ImageHistoryRow';
+export type { ExecRequest } from './bindings/ExecRequest';
+export type { ExecEvent } from './bindings/ExecEvent';
+export type { ExecOpened } from './bindings/ExecOpened';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -142,4 +148,19 @@ export const api = {
   imagePrunePlan: (mode: PruneMode) => call<PrunePlan>('image_prune_plan', { mode }),
   imagePrune: (ids: string[]) => call<PruneResult>('image_prune', { ids }),
   pickFolder: () => call<string | null>('pick_folder'),
+
+  /** Opens a terminal; output arrives as raw bytes (ArrayBuffer), the exit as an event. */
+  execOpen: (container: string, request: ExecRequest, onData: (bytes: ArrayBuffer) => void, onEvent: (e: ExecEvent) => void) => {
+    const data = new Channel<ArrayBuffer>();
+    data.onmessage = onData;
+    const events = new Channel<ExecEvent>();
+    events.onmessage = onEvent;
+    return call<ExecOpened>('exec_open', { container, request, onData: data, onEvent: events });
+  },
+  execInput: (session: number, data: string) => call<void>('exec_input', { session, data }),
+  execResize: (session: number, cols: number, rows: number) => call<void>('exec_resize', { session, cols, rows }),
+  execAck: (session: number, bytes: number) => call<void>('exec_ack', { session, bytes }),
+  execClose: (session: number) => call<boolean>('exec_close', { session }),
+  /** Opens an https URL in the user's browser (after the UI asked them). */
+  openUrl: (url: string) => call<void>('open_url', { url }),
 };

@@ -1,0 +1,108 @@
+//! Exec sessions as the webview sees them: raw output bytes into a Channel with a credit window
+//! (the UI acknowledges what xterm.js has drawn; past the window we stop reading the socket, so
+//! the container's writes block instead of memory growing), input and resizes through one task
+//! per session, an exit event at the end.
+
+use bulkhead_core::exec::ExecSession;
+use bulkhead_core::model::ExecEvent;
+use bulkhead_core::Engine;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tauri::ipc::{Channel, InvokeResponseBody};
+use tokio::sync::{mpsc, Notify};
+
+/// At most this many output bytes are in flight to the webview, unacknowledged.
+pub const WINDOW: u64 = 128 * 1024;
+
+pub enum Input {
+    Data(Vec<u8>),
+    Resize(u16, u16),
+}
+
+pub struct SessionHandle {
+    pub input: mpsc::Sender<Input>,
+    acked: Arc<AtomicU64>,
+    acked_changed: Arc<Notify>,
+    tasks: Vec<tauri::async_runtime::JoinHandle<()>>,
+}
+
+impl SessionHandle {
+    pub fn ack(&self, bytes: u64) {
+        self.acked.fetch_add(bytes, Ordering::Relaxed);
+        self.acked_changed.notify_one();
+    }
+
+    pub fn close(self) {
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+}
+
+pub fn start(
+    engine: Engine,
+    session: ExecSession,
+    data: Channel<InvokeResponseBody>,
+    events: Channel<ExecEvent>,
+) -> SessionHandle {
+    let ExecSession { exec_id, mut output, mut input, .. } = session;
+    let (tx, mut rx) = mpsc::channel::<Input>(256);
+    let acked = Arc::new(AtomicU64::new(0));
+    let acked_changed = Arc::new(Notify::new());
+
+    let writer_engine = engine.clone();
+    let writer_exec = exec_id.clone();
+    let writer = tauri::async_runtime::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Input::Data(bytes) => {
+                    if input.write(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Input::Resize(cols, rows) => {
+                    let _ = writer_engine.exec_resize(&writer_exec, cols, rows).await;
+                }
+            }
+        }
+        input.close().await;
+    });
+
+    let (a, n) = (acked.clone(), acked_changed.clone());
+    let reader = tauri::async_runtime::spawn(async move {
+        let mut sent: u64 = 0;
+        let failure = loop {
+            // Backpressure: wait for the webview to draw what it has.
+            while sent.saturating_sub(a.load(Ordering::Relaxed)) > WINDOW {
+                n.notified().await;
+            }
+            match output.next().await {
+                Ok(Some(bytes)) => {
+                    sent += bytes.len() as u64;
+                    if data.send(InvokeResponseBody::Raw(bytes.to_vec())).is_err() {
+                        return; // the webview is gone
+                    }
+                }
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        if let Some(e) = failure {
+            let _ = events.send(ExecEvent::Error(e));
+        }
+        // The engine records the exit code a moment after the stream ends.
+        let mut code = None;
+        for _ in 0..10 {
+            match engine.exec_exit_code(&exec_id).await {
+                Ok(Some(c)) => {
+                    code = Some(c);
+                    break;
+                }
+                Ok(None) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                Err(_) => break, // the container is gone
+            }
+        }
+        let _ = events.send(ExecEvent::Exit { code });
+    });
+    SessionHandle { input: tx, acked, acked_changed, tasks: vec![writer, reader] }
+}

@@ -1,0 +1,19 @@
+import type { ExecRequest } from './api';
+
+/** One terminal tab: a session on a container. */
+export interface TermTab {
+  id: string;
+  container: string;
+  name: string;
+  request: ExecRequest;
+}
+
+let next = 1;
+export function newTab(container: string, name: string, command = ''): TermTab {
+  return {
+    id: `t${next++}`,
+    container,
+    name,
+    request: { command, user: '', workdir: '', env: [], tty: true, cols: 80, rows: 24 },
+  };
+}
