@@ -5,13 +5,15 @@
 //!   same log on the same socket: throughput, and the CPU this process spent for it.
 //! - build-fixture: building a busybox folder through core vs `docker build` of the same folder
 //!   (both without cache).
+//! - exec-100mb-*: 100 MB of exec output through core vs the same upgrade read off a raw socket,
+//!   non-TTY, TTY zeros, TTY text; exec-keystroke-echo: one byte to `cat` and back.
 //! - logs-tail-1gb: the last 1,000 lines of a 1 GB log through core vs `docker logs --tail 1000`,
 //!   and how much this process's peak memory grew (BENCH_BIG_LOG_MB changes the size).
 //!
 //! Everything it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end.
 
 mod common;
-use common::{median, paired_with_command, raw_get};
+use common::{median, paired_with_command, raw_exec_start, raw_get};
 
 use bulkhead_core::logs::LogOptions;
 use bulkhead_core::run::RunRequest;
@@ -254,7 +256,127 @@ async fn main() {
         }
     }
 
-    // 4. The tail of a big log.
+    // 4. Exec: 100 MB of output, TTY and not; keystroke echo.
+    if wants("exec") {
+        let id = docker_cli(&["run", "-d", "--label", &label, &image, "sleep", "600"]);
+        let c = ContainerRef::parse(&id).expect("id");
+        let docker = bollard::Docker::connect_with_unix(&socket.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION)
+            .expect("docker");
+        let mb100 = 100 * 1024 * 1024;
+        for (name, tty, cmd) in [
+            ("exec-100mb-non-tty", false, format!("head -c {mb100} /dev/zero")),
+            ("exec-100mb-tty-zeros", true, format!("stty raw; head -c {mb100} /dev/zero")),
+            (
+                "exec-100mb-tty-text",
+                true,
+                format!("stty raw; yes 'bulkhead terminal text 0123456789' | head -c {mb100}"),
+            ),
+        ] {
+            let mut ratios = Vec::new();
+            let (mut ours_mb_s, mut raw_mb_s) = (Vec::new(), Vec::new());
+            for i in 0..3 {
+                let ours = || async {
+                    let t = Instant::now();
+                    let req = bulkhead_core::exec::ExecRequest {
+                        command: format!("sh -c \"{cmd}\""),
+                        tty,
+                        ..Default::default()
+                    };
+                    let mut s = engine.exec(&c, &req).await.expect("exec");
+                    let mut n = 0usize;
+                    while let Some(b) = s.output.next().await.expect("read") {
+                        n += b.len();
+                    }
+                    assert!(n >= mb100, "{name}: {n} bytes");
+                    (t.elapsed().as_secs_f64(), n)
+                };
+                let raw = || async {
+                    let t = Instant::now();
+                    let exec = docker
+                        .create_exec(
+                            &id,
+                            bollard::models::ExecConfig {
+                                attach_stdout: Some(true),
+                                attach_stderr: Some(true),
+                                attach_stdin: Some(true),
+                                tty: Some(tty),
+                                cmd: Some(vec!["sh".into(), "-c".into(), cmd.clone()]),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("create exec");
+                    let mut s = raw_exec_start(&socket, &api.to_string(), &exec.id, tty).await;
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut n = 0usize;
+                    loop {
+                        match tokio::io::AsyncReadExt::read(&mut s, &mut buf).await.expect("read") {
+                            0 => break,
+                            k => n += k,
+                        }
+                    }
+                    (t.elapsed().as_secs_f64(), n)
+                };
+                let ((a, an), (b, bn)) = if i % 2 == 0 {
+                    let o = ours().await;
+                    (o, raw().await)
+                } else {
+                    let r = raw().await;
+                    (ours().await, r)
+                };
+                ours_mb_s.push(an as f64 / 1e6 / a);
+                raw_mb_s.push(bn as f64 / 1e6 / b);
+                ratios.push(b / a);
+            }
+            println!(
+                "bench {name}: {:.0} MB/s vs {:.0} MB/s (raw hijacked socket) = {:.3}x (target ≥ 0.95x)",
+                median(ours_mb_s),
+                median(raw_mb_s),
+                median(ratios)
+            );
+        }
+
+        // Keystroke echo: one byte to `cat` in a TTY and back.
+        let req = bulkhead_core::exec::ExecRequest { command: "cat".into(), ..Default::default() };
+        let mut s = engine.exec(&c, &req).await.expect("exec");
+        let mut ours = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            s.input.write(b"x").await.expect("write");
+            let _ = s.output.next().await.expect("echo");
+            ours.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let exec = docker
+            .create_exec(
+                &id,
+                bollard::models::ExecConfig {
+                    attach_stdout: Some(true),
+                    attach_stdin: Some(true),
+                    tty: Some(true),
+                    cmd: Some(vec!["cat".into()]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("create exec");
+        let mut raw = raw_exec_start(&socket, &api.to_string(), &exec.id, true).await;
+        let mut theirs = Vec::new();
+        let mut buf = [0u8; 64];
+        for _ in 0..200 {
+            let t = Instant::now();
+            tokio::io::AsyncWriteExt::write_all(&mut raw, b"x").await.expect("write");
+            let _ = tokio::io::AsyncReadExt::read(&mut raw, &mut buf).await.expect("read");
+            theirs.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let (o, r) = (median(ours), median(theirs));
+        println!(
+            "bench exec-keystroke-echo: {o:.3} ms vs {r:.3} ms (raw hijacked socket) = +{:.3} ms (target ≤ +0.5 ms)",
+            o - r
+        );
+        docker_cli(&["rm", "-f", &id]);
+    }
+
+    // 5. The tail of a big log.
     if !wants("tail") {
         return;
     }

@@ -56,3 +56,24 @@ where
     }
     (median(a), median(b), median(r))
 }
+
+/// The baseline for exec: the same upgrade on a raw socket, everything read until the end.
+/// Returns the connection after the response head (for interactive use) — the caller reads.
+#[allow(dead_code)]
+pub async fn raw_exec_start(socket: &Path, api: &str, exec_id: &str, tty: bool) -> tokio::net::UnixStream {
+    let mut s = tokio::net::UnixStream::connect(socket).await.expect("connect");
+    let body = format!("{{\"Detach\":false,\"Tty\":{tty}}}");
+    let req = format!(
+        "POST /v{api}/exec/{exec_id}/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.expect("request");
+    // Read the head byte by byte (it is short), leaving the stream at the first body byte.
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut b).await.expect("head");
+        head.push(b[0]);
+    }
+    s
+}
