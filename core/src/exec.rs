@@ -32,6 +32,17 @@ pub struct ExecRequest {
     pub tty: bool,
     pub cols: u16,
     pub rows: u16,
+    /// Attach to the container's main process (started with -it) instead of starting one.
+    pub attach: bool,
+}
+
+/// What a session is connected to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionTarget {
+    /// A process started with exec; its exec ID.
+    Exec(String),
+    /// The container's main process; the container's ID.
+    Attach(String),
 }
 
 impl Default for ExecRequest {
@@ -44,13 +55,14 @@ impl Default for ExecRequest {
             tty: true,
             cols: 80,
             rows: 24,
+            attach: false,
         }
     }
 }
 
 /// A running exec: its output, its input, and the engine's ID for it.
 pub struct ExecSession {
-    pub exec_id: String,
+    pub target: SessionTarget,
     pub command: Vec<String>,
     pub tty: bool,
     pub output: ExecOutput,
@@ -130,6 +142,18 @@ impl ExecInput {
 
     /// Closes the process's standard input (end of file).
     pub async fn close(mut self) {
+        let _ = self.writer.shutdown().await;
+    }
+
+    /// Ends an interactive session the way closing a terminal window would. The engine does
+    /// not end an exec's process when its connection goes (the shell would live on, unseen), so
+    /// a TTY session first gets an interrupt and an end-of-input at the prompt (^C ^D), then the
+    /// input is closed.
+    pub async fn hang_up(mut self, tty: bool) {
+        if tty {
+            let _ = self.writer.write_all(b"\x03\x04").await;
+            let _ = self.writer.flush().await;
+        }
         let _ = self.writer.shutdown().await;
     }
 }
@@ -212,7 +236,7 @@ impl Engine {
             crate::http::hijack(self.endpoint(), self.version().api, &format!("/exec/{}/start", created.id), &body)
                 .await?;
         let session = ExecSession {
-            exec_id: created.id.clone(),
+            target: SessionTarget::Exec(created.id.clone()),
             command,
             tty: req.tty,
             output: ExecOutput { reader: conn.reader, tty: req.tty, header: Vec::with_capacity(8), remaining: 0 },
@@ -223,6 +247,74 @@ impl Engine {
             let _ = self.exec_resize(&created.id, req.cols, req.rows).await;
         }
         Ok(session)
+    }
+
+    /// Attaches to the main process of a container started with -it (`docker attach`).
+    /// Closing the session detaches; the process keeps running.
+    pub async fn attach(&self, c: &ContainerRef, cols: u16, rows: u16) -> Result<ExecSession> {
+        let info = self
+            .docker
+            .inspect_container(c.as_str(), None::<bollard::query_parameters::InspectContainerOptions>)
+            .await
+            .map_err(|e| self.fail(e))?;
+        let id = info.id.clone().unwrap_or_default();
+        let config = info.config.unwrap_or_default();
+        if info.state.and_then(|s| s.running) != Some(true) {
+            return Err(Error::new(ErrorKind::Conflict, "The container is not running: start it first."));
+        }
+        if config.open_stdin != Some(true) {
+            return Err(Error::invalid("This container was not started with -i: there is no input to attach to. Open a terminal (exec) instead."));
+        }
+        let tty = config.tty == Some(true);
+        let conn = crate::http::hijack(
+            self.endpoint(),
+            self.version().api,
+            &format!("/containers/{}/attach?stream=1&stdin=1&stdout=1&stderr=1", c.as_str()),
+            "",
+        )
+        .await?;
+        if tty {
+            let _ = self.session_resize(&SessionTarget::Attach(id.clone()), cols, rows).await;
+        }
+        let command = [config.entrypoint.unwrap_or_default(), config.cmd.unwrap_or_default()].concat();
+        Ok(ExecSession {
+            target: SessionTarget::Attach(id),
+            command: crate::text::neutralise_all(command),
+            tty,
+            output: ExecOutput { reader: conn.reader, tty, header: Vec::with_capacity(8), remaining: 0 },
+            input: ExecInput { writer: conn.writer },
+        })
+    }
+
+    /// Tells the session's TTY its new size.
+    pub async fn session_resize(&self, target: &SessionTarget, cols: u16, rows: u16) -> Result<()> {
+        match target {
+            SessionTarget::Exec(id) => self.exec_resize(id, cols, rows).await,
+            SessionTarget::Attach(id) => {
+                let opts = bollard::query_parameters::ResizeContainerTTYOptions {
+                    h: i32::from(rows.max(1)),
+                    w: i32::from(cols.max(1)),
+                };
+                self.docker.resize_container_tty(id, opts).await.map_err(|e| self.fail(e))
+            }
+        }
+    }
+
+    /// The exit code once the session's process ended; `None` while it runs (or, for an
+    /// attached session, while the container does).
+    pub async fn session_exit_code(&self, target: &SessionTarget) -> Result<Option<i64>> {
+        match target {
+            SessionTarget::Exec(id) => self.exec_exit_code(id).await,
+            SessionTarget::Attach(id) => {
+                let c = self
+                    .docker
+                    .inspect_container(id, None::<bollard::query_parameters::InspectContainerOptions>)
+                    .await
+                    .map_err(|e| self.fail(e))?;
+                let s = c.state.unwrap_or_default();
+                Ok(if s.running == Some(true) { None } else { s.exit_code })
+            }
+        }
     }
 
     /// Tells the session's TTY its new size.

@@ -32,9 +32,18 @@ impl SessionHandle {
         self.acked_changed.notify_one();
     }
 
+    /// The process ended and its exit was reported.
+    pub fn is_finished(&self) -> bool {
+        self.tasks.last().is_some_and(|t| t.inner().is_finished())
+    }
+
+    /// Ends the session: input hangs up (the writer task finishes by itself once its sender
+    /// is gone), output stops being read.
     pub fn close(self) {
-        for t in self.tasks {
-            t.abort();
+        let SessionHandle { input, mut tasks, .. } = self;
+        drop(input);
+        if let Some(reader) = tasks.pop() {
+            reader.abort();
         }
     }
 }
@@ -45,13 +54,13 @@ pub fn start(
     data: Channel<InvokeResponseBody>,
     events: Channel<ExecEvent>,
 ) -> SessionHandle {
-    let ExecSession { exec_id, mut output, mut input, .. } = session;
+    let ExecSession { target, mut output, mut input, tty, .. } = session;
     let (tx, mut rx) = mpsc::channel::<Input>(256);
     let acked = Arc::new(AtomicU64::new(0));
     let acked_changed = Arc::new(Notify::new());
 
     let writer_engine = engine.clone();
-    let writer_exec = exec_id.clone();
+    let writer_target = target.clone();
     let writer = tauri::async_runtime::spawn(async move {
         while let Some(msg) = rx.recv().await {
             match msg {
@@ -61,11 +70,12 @@ pub fn start(
                     }
                 }
                 Input::Resize(cols, rows) => {
-                    let _ = writer_engine.exec_resize(&writer_exec, cols, rows).await;
+                    let _ = writer_engine.session_resize(&writer_target, cols, rows).await;
                 }
             }
         }
-        input.close().await;
+        // The tab closed (or the process ended): hang up, so no shell lives on unseen.
+        input.hang_up(tty).await;
     });
 
     let (a, n) = (acked.clone(), acked_changed.clone());
@@ -93,7 +103,7 @@ pub fn start(
         // The engine records the exit code a moment after the stream ends.
         let mut code = None;
         for _ in 0..10 {
-            match engine.exec_exit_code(&exec_id).await {
+            match engine.session_exit_code(&target).await {
                 Ok(Some(c)) => {
                     code = Some(c);
                     break;

@@ -60,13 +60,26 @@ impl AppState {
     /// Registers an exec session; returns its id.
     pub fn add_session(&self, s: crate::sessions::SessionHandle) -> u32 {
         let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
-        lock(&self.sessions).insert(id, s);
+        let mut sessions = lock(&self.sessions);
+        // Forget sessions whose process ended (their tab shows the exit; nothing is running).
+        let ended: Vec<u32> = sessions.iter().filter(|(_, s)| s.is_finished()).map(|(k, _)| *k).collect();
+        for k in ended {
+            if let Some(s) = sessions.remove(&k) {
+                s.close();
+            }
+        }
+        sessions.insert(id, s);
         id
     }
 
     /// Runs `f` on a session; `None` when there is no such session.
     pub fn with_session<T>(&self, id: u32, f: impl FnOnce(&crate::sessions::SessionHandle) -> T) -> Option<T> {
         lock(&self.sessions).get(&id).map(f)
+    }
+
+    /// How many sessions are open (for tests and diagnostics).
+    pub fn session_count(&self) -> usize {
+        lock(&self.sessions).len()
     }
 
     pub fn close_session(&self, id: u32) -> bool {

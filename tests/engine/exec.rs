@@ -58,7 +58,7 @@ async fn a_shell_echoes_and_exit_reports_the_code() {
     read_all(&mut s.output).await;
     let mut code = None;
     for _ in 0..20 {
-        code = engine.exec_exit_code(&s.exec_id).await.unwrap();
+        code = engine.session_exit_code(&s.target).await.unwrap();
         if code.is_some() {
             break;
         }
@@ -78,7 +78,7 @@ async fn the_terminal_size_is_what_the_pane_says() {
         .unwrap();
     s.input.write(b"stty size\n").await.unwrap();
     read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"30 100")).await;
-    engine.exec_resize(&s.exec_id, 132, 43).await.unwrap();
+    engine.session_resize(&s.target, 132, 43).await.unwrap();
     s.input.write(b"stty size\n").await.unwrap();
     read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"43 132")).await;
 }
@@ -154,4 +154,72 @@ async fn a_container_removed_mid_session_ends_the_session() {
     }
     assert!(t.elapsed() < Duration::from_secs(2), "noticed within 2 s: {:?}", t.elapsed());
     assert!(engine.exec(&c, &ExecRequest::default()).await.is_err());
+}
+
+#[tokio::test]
+async fn attaching_to_a_container_started_with_it_reaches_its_main_process_and_detaching_leaves_it_running() {
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let id = create_container_with(
+        &mut cleanup,
+        &unique_name("attach"),
+        bollard::models::ContainerCreateBody {
+            cmd: Some(vec!["sh".into()]),
+            tty: Some(true),
+            open_stdin: Some(true),
+            ..Default::default()
+        },
+    )
+    .await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let c = ContainerRef::parse(&id).unwrap();
+    let mut s = engine.attach(&c, 90, 25).await.unwrap();
+    assert_eq!(s.command, vec!["sh"]);
+    s.input.write(b"echo attached-$((1+1))\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"attached-2")).await;
+    s.input.write(b"stty size\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"25 90")).await;
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let state = engine.container_summary(&c).await.unwrap().unwrap().state;
+    assert_eq!(state, bulkhead_core::model::ContainerState::Running, "detaching does not stop the main process");
+
+    // A container without -i has nothing to attach to: a clear, typed refusal.
+    let plain = create_container(&mut cleanup, &unique_name("noattach"), &["sleep", "60"], None).await;
+    docker().start_container(&plain, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let e = engine.attach(&ContainerRef::parse(&plain).unwrap(), 80, 24).await.err().expect("refused");
+    assert_eq!(e.kind, bulkhead_core::ErrorKind::InvalidArgument);
+}
+
+#[tokio::test]
+async fn closed_sessions_leave_no_process_behind() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = running_container(&engine, &mut cleanup).await;
+    let mut targets = Vec::new();
+    for _ in 0..5 {
+        let mut s = engine.exec(&c, &ExecRequest::default()).await.unwrap();
+        s.input.write(b"echo up\n").await.unwrap();
+        read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"up\r\n")).await;
+        targets.push(s.target.clone());
+        // The tab closes: the app hangs up (the engine alone would keep the shell running).
+        s.input.hang_up(true).await;
+        drop(s.output);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut running = 0;
+        for t in &targets {
+            if engine.session_exit_code(t).await.unwrap().is_none() {
+                running += 1;
+            }
+        }
+        let top = engine.top(&c).await.unwrap();
+        if running == 0 && top.processes.len() == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{running} exec instances still run; processes: {:?}", top.processes);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -21,7 +21,11 @@ pub async fn exec_open(
 ) -> Result<ExecOpened, Error> {
     let c = ContainerRef::parse(&container)?;
     let engine = state.watcher.engine()?;
-    let session = engine.exec(&c, &request).await?;
+    let session = if request.attach {
+        engine.attach(&c, request.cols, request.rows).await?
+    } else {
+        engine.exec(&c, &request).await?
+    };
     let command = session.command.clone();
     let handle = sessions::start(engine, session, on_data, on_event);
     Ok(ExecOpened { session: state.add_session(handle), command })

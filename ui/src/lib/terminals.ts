@@ -9,11 +9,11 @@ export interface TermTab {
 }
 
 let next = 1;
-export function newTab(container: string, name: string, command = ''): TermTab {
+export function newTab(container: string, name: string, opts: { command?: string; attach?: boolean } = {}): TermTab {
   return {
     id: `t${next++}`,
     container,
-    name,
-    request: { command, user: '', workdir: '', env: [], tty: true, cols: 80, rows: 24 },
+    name: opts.attach ? `${name} (attached)` : name,
+    request: { command: opts.command ?? '', user: '', workdir: '', env: [], tty: true, cols: 80, rows: 24, attach: opts.attach ?? false },
   };
 }

@@ -11,4 +11,8 @@ command: string, user: string, workdir: string,
 /**
  * KEY=VALUE each.
  */
-env: Array<string>, tty: boolean, cols: number, rows: number, };
+env: Array<string>, tty: boolean, cols: number, rows: number, 
+/**
+ * Attach to the container's main process (started with -it) instead of starting one.
+ */
+attach: boolean, };
