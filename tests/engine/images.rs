@@ -147,6 +147,23 @@ async fn a_failing_step_is_named_with_its_error() {
     assert!(engine.image_summary(&ImageRef::parse(&tag).unwrap()).await.unwrap().is_none());
 }
 
+/// Running containers of a build case.
+async fn running_steps(case: &str) -> usize {
+    let filters = std::collections::HashMap::from([
+        ("label".to_owned(), vec![format!("{TEST_LABEL}.case={case}")]),
+        ("status".to_owned(), vec!["running".to_owned()]),
+    ]);
+    docker()
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .len()
+}
+
 #[tokio::test]
 async fn cancelling_a_build_stops_it_and_tags_nothing() {
     let engine = engine().await;
@@ -172,6 +189,12 @@ async fn cancelling_a_build_stops_it_and_tags_nothing() {
             _ => {}
         }
     }
+    // The step runs in a container (it inherits the image's labels, so it carries the case).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while running_steps(&case).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "the sleeping step's container never ran");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     drop(events);
     let _ = std::fs::remove_dir_all(&dir);
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -179,14 +202,7 @@ async fn cancelling_a_build_stops_it_and_tags_nothing() {
         engine.image_summary(&ImageRef::parse(&tag).unwrap()).await.unwrap().is_none(),
         "a cancelled build tags nothing"
     );
-    let busy = engine
-        .list_containers()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.command.contains("sleep 30") && c.state == bulkhead_core::model::ContainerState::Running)
-        .count();
-    assert_eq!(busy, 0, "the build's step container was stopped");
+    assert_eq!(running_steps(&case).await, 0, "the build's step container was stopped");
 }
 
 #[tokio::test]
