@@ -127,6 +127,46 @@ async fn take(reader: &mut BufReader<Box<dyn Conn>>, label: &str, out: &mut Vec<
     Ok(n)
 }
 
+/// The status and framing of a response.
+struct Head {
+    status: u16,
+    chunked: bool,
+    length: Option<u64>,
+}
+
+/// Reads a response's status line and headers, up to the empty line.
+async fn read_head<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, label: &str) -> Result<Head> {
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).await.map_err(|e| broken(label, e))?;
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .filter(|_| status_line.starts_with("HTTP/1."))
+        .ok_or_else(|| bad_response(label, "status line"))?;
+    let (mut chunked, mut length, mut total) = (false, None, status_line.len());
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).await.map_err(|e| broken(label, e))?;
+        total += n;
+        if n == 0 || total > MAX_HEADERS {
+            return Err(bad_response(label, "headers"));
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            return Ok(Head { status, chunked, length });
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
+            if k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked") {
+                chunked = true;
+            } else if k == "content-length" {
+                length = Some(v.parse::<u64>().map_err(|_| bad_response(label, "content-length"))?);
+            }
+        }
+    }
+}
+
 async fn connect(endpoint: &Endpoint) -> Result<(Box<dyn Conn>, String)> {
     let label = endpoint.to_string();
     Ok(match endpoint {
@@ -167,35 +207,7 @@ async fn open_with(
         req.push_str("\r\n");
         conn.write_all(req.as_bytes()).await.map_err(|e| broken(&label, e))?;
         let mut reader = BufReader::with_capacity(BUF, conn);
-        let mut status_line = String::new();
-        reader.read_line(&mut status_line).await.map_err(|e| broken(&label, e))?;
-        let status = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse::<u16>().ok())
-            .filter(|_| status_line.starts_with("HTTP/1."))
-            .ok_or_else(|| bad_response(&label, "status line"))?;
-        let (mut chunked, mut length, mut total) = (false, None, status_line.len());
-        loop {
-            let mut line = String::new();
-            let n = reader.read_line(&mut line).await.map_err(|e| broken(&label, e))?;
-            total += n;
-            if n == 0 || total > MAX_HEADERS {
-                return Err(bad_response(&label, "headers"));
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
-                if k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked") {
-                    chunked = true;
-                } else if k == "content-length" {
-                    length = Some(v.parse::<u64>().map_err(|_| bad_response(&label, "content-length"))?);
-                }
-            }
-        }
+        let Head { status, chunked, length } = read_head(&mut reader, &label).await?;
         let framing = match (chunked, length) {
             (true, _) => Framing::Chunked { remaining: 0 },
             (false, Some(n)) => Framing::Length { remaining: n },
@@ -272,32 +284,8 @@ pub(crate) async fn hijack(endpoint: &Endpoint, api: ApiVersion, path: &str, jso
         conn.write_all(req.as_bytes()).await.map_err(|e| broken(&label, e))?;
         let (r, writer) = tokio::io::split(conn);
         let mut reader = BufReader::with_capacity(BUF, r);
-        let mut status_line = String::new();
-        reader.read_line(&mut status_line).await.map_err(|e| broken(&label, e))?;
-        let status = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse::<u16>().ok())
-            .ok_or_else(|| bad_response(&label, "status line"))?;
-        let mut length: Option<usize> = None;
-        let mut total = 0;
-        loop {
-            let mut line = String::new();
-            let n = reader.read_line(&mut line).await.map_err(|e| broken(&label, e))?;
-            total += n;
-            if n == 0 || total > MAX_HEADERS {
-                return Err(bad_response(&label, "headers"));
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                if k.trim().eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().ok();
-                }
-            }
-        }
+        let Head { status, length, .. } = read_head(&mut reader, &label).await?;
+        let length = length.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
         if status != 101 && status != 200 {
             let mut body = vec![0u8; length.unwrap_or(0).min(MAX_ERROR_BODY)];
             let _ = tokio::io::AsyncReadExt::read_exact(&mut reader, &mut body).await;
