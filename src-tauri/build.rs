@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "retry_connect",
     "watch_lists",
     "unwatch_lists",
+    "diagnostics",
     "system_info",
     "container_inspect",
     "containers_act",

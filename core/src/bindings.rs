@@ -60,5 +60,6 @@ pub fn all() -> Vec<(String, String)> {
         render::<ExecRequest>(&cfg),
         render::<ExecEvent>(&cfg),
         render::<ExecOpened>(&cfg),
+        render::<ShellDiagnostics>(&cfg),
     ]
 }

@@ -318,3 +318,14 @@ pub struct ExecOpened {
     /// What runs, e.g. ["/bin/sh"].
     pub command: Vec<String>,
 }
+
+/// What the desktop shell holds open right now (sessions, streams): shown on the System page,
+/// and how tests check that nothing leaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ShellDiagnostics {
+    pub terminal_sessions: u32,
+    pub streams: u32,
+    pub list_streams: u32,
+}

@@ -19,6 +19,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::engine::retry_connect,
             commands::engine::watch_lists,
             commands::engine::unwatch_lists,
+            commands::engine::diagnostics,
             commands::system::system_info,
             commands::containers::container_inspect,
             commands::containers::containers_act,

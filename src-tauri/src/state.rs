@@ -77,9 +77,14 @@ impl AppState {
         lock(&self.sessions).get(&id).map(f)
     }
 
-    /// How many sessions are open (for tests and diagnostics).
-    pub fn session_count(&self) -> usize {
-        lock(&self.sessions).len()
+    /// What is open right now; ended sessions and streams are not counted.
+    pub fn diagnostics(&self) -> bulkhead_core::model::ShellDiagnostics {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        bulkhead_core::model::ShellDiagnostics {
+            terminal_sessions: count(lock(&self.sessions).values().filter(|s| !s.is_finished()).count()),
+            streams: count(lock(&self.streams).values().filter(|t| !t.inner().is_finished()).count()),
+            list_streams: count(lock(&self.list_streams).values().filter(|t| !t.inner().is_finished()).count()),
+        }
     }
 
     pub fn close_session(&self, id: u32) -> bool {

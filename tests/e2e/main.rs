@@ -390,9 +390,14 @@ async fn building_a_folder_streams_the_log_then_shows_the_new_image_and_its_laye
 
 /// The text of a terminal's buffer, read through xterm.js (its DOM rows join without newlines).
 async fn terminal_text(client: &Client, tab: &str) -> String {
-    let script = "const t = window.__bulkheadTerminals && window.__bulkheadTerminals.get(arguments[0]); if (!t) return ''; const b = t.buffer.active; const out = []; for (let i = 0; i < b.length; i++) { const l = b.getLine(i); if (l) out.push(l.translateToString(true)); } return out.join('\\n');";
+    terminal_tail(client, tab, 1_000_000).await
+}
+
+/// The last `n` lines of a terminal's buffer.
+async fn terminal_tail(client: &Client, tab: &str, n: usize) -> String {
+    let script = "const t = window.__bulkheadTerminals && window.__bulkheadTerminals.get(arguments[0]); if (!t) return ''; const b = t.buffer.active; const out = []; for (let i = Math.max(0, b.length - arguments[1]); i < b.length; i++) { const l = b.getLine(i); if (l) out.push(l.translateToString(true)); } return out.join(String.fromCharCode(10));";
     client
-        .execute(script, vec![serde_json::json!(tab)])
+        .execute(script, vec![serde_json::json!(tab), serde_json::json!(n)])
         .await
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -414,7 +419,7 @@ async fn wait_terminal(client: &Client, tab: &str, within: Duration, pred: impl 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes() {
     let _serial = SERIAL.lock().await;
-    let _ = engine().await;
+    let engine = engine().await;
     fixture_image().await;
     let mut cleanup = Cleanup::new();
     let id = create_container(&mut cleanup, &unique_name("e2e-term"), &["sleep", "600"], None).await;
@@ -445,9 +450,18 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.matches("flood").count() > 50).await;
     let t0 = Instant::now();
     input.send_keys("\u{E009}c\u{E000}").await.unwrap();
+    // The prompt is back when the last line of the screen is busybox's "/ # ".
+    loop {
+        let tail = terminal_tail(&client, &tab_id, 5).await;
+        if tail.lines().filter(|l| !l.trim().is_empty()).last().is_some_and(|l| l.trim_end() == "/ #") {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "no prompt after Ctrl-C: {tail}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eprintln!("Ctrl-C during a flood → prompt back in the window: {:?}", t0.elapsed());
     input.send_keys("echo after-$((40+2))\n").await.unwrap();
     wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.lines().any(|l| l.trim_end() == "after-42")).await;
-    eprintln!("Ctrl-C during a flood → prompt back in the window: {:?}", t0.elapsed());
 
     input.send_keys("printf '\\033]52;c;ZXZpbA==\\007osc-done\\n'\n").await.unwrap();
     wait_terminal(&client, &tab_id, Duration::from_secs(5), |t| t.lines().any(|l| l.trim_end() == "osc-done")).await;
@@ -455,8 +469,111 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     assert_eq!(swallowed, "1", "the clipboard write was swallowed, not performed");
     screenshot(&client, "terminal").await;
 
+    // The backend holds one session now.
+    let sessions = |client: Client| async move {
+        click(&client, "[data-testid=nav-system]").await;
+        let n = wait_for(&client, "[data-testid=diag-sessions]", Duration::from_secs(5)).await.text().await.unwrap();
+        click(&client, "[data-testid=nav-terminals]").await;
+        n
+    };
+    assert_eq!(sessions(client.clone()).await, "1");
+
     input.send_keys("exit 7\n").await.unwrap();
     let closed = wait_for(&client, "[data-testid=term-tab][data-state=exited]", Duration::from_secs(5)).await;
     assert!(closed.prop("textContent").await.unwrap().unwrap_or_default().contains("exit 7"));
+
+    // A second terminal, closed with its tab while the shell runs: nothing stays open.
+    click(&client, "[data-testid=nav-containers]").await;
+    wait_for(
+        &client,
+        &format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-terminal]"),
+        Duration::from_secs(5),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(15)).await;
+    assert_eq!(sessions(client.clone()).await, "1", "the exited session is not counted");
+    for close in client.find_all(Locator::Css("[data-testid=term-close]")).await.unwrap() {
+        close.click().await.unwrap();
+    }
+    assert_eq!(sessions(client.clone()).await, "0", "closing the tabs ended the sessions");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let procs = engine.top(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap().processes.len();
+        if procs == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{procs} processes still run in the container after the tabs closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.close().await.unwrap();
+}
+
+/// `make bench`: output into xterm.js in the real window vs the same output through core alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run by `make bench`"]
+async fn bench_terminal_throughput_into_xterm() {
+    let _serial = SERIAL.lock().await;
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let id = create_container(&mut cleanup, &unique_name("e2e-bench"), &["sleep", "600"], None).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let size: u64 = 20_000_000;
+    let cmd = format!("stty raw -echo; head -c {size} /dev/zero | tr '\\\\000' x; stty sane");
+
+    // Through core alone (the baseline).
+    let t = Instant::now();
+    let mut s = engine
+        .exec(
+            &bulkhead_core::ContainerRef::parse(&id).unwrap(),
+            &bulkhead_core::exec::ExecRequest { command: format!("sh -c \"{cmd}\""), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let mut n = 0u64;
+    while let Some(b) = s.output.next().await.unwrap() {
+        n += b.len() as u64;
+    }
+    let core_mb_s = n as f64 / 1e6 / t.elapsed().as_secs_f64();
+    assert!(n >= size);
+
+    // Into xterm.js in the window: every byte drawn, none dropped.
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(
+        &client,
+        &format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-terminal]"),
+        Duration::from_secs(30),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(15)).await;
+    let host = wait_for(&client, "[data-testid=terminal]", Duration::from_secs(5)).await;
+    let tab = host.attr("data-tab").await.unwrap().unwrap();
+    wait_terminal(&client, &tab, Duration::from_secs(5), |t| t.contains("/ #")).await;
+    let before: u64 = host.attr("data-drawn").await.unwrap().unwrap_or_default().parse().unwrap_or(0);
+    let input = client.find(Locator::Css(".xterm-helper-textarea")).await.unwrap();
+    input.send_keys(&format!("{cmd}\n")).await.unwrap();
+    let t = Instant::now();
+    let drawn = loop {
+        let d: u64 = host.attr("data-drawn").await.unwrap().unwrap_or_default().parse().unwrap_or(0);
+        if d >= before + size {
+            break d - before;
+        }
+        assert!(t.elapsed() < Duration::from_secs(300), "only {} of {size} bytes drawn", d - before);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let ui_mb_s = drawn as f64 / 1e6 / t.elapsed().as_secs_f64();
+    println!(
+        "bench terminal-into-xterm-20mb: {ui_mb_s:.1} MB/s vs {core_mb_s:.1} MB/s (core alone) = {:.3}x, {} bytes drawn of {size} sent, 0 discarded",
+        ui_mb_s / core_mb_s,
+        drawn
+    );
     client.close().await.unwrap();
 }

@@ -30,3 +30,9 @@ pub fn watch_lists<R: Runtime>(
 pub fn unwatch_lists<R: Runtime>(state: State<'_, AppState>, webview: Webview<R>) -> bool {
     state.stop_list_stream(webview.label())
 }
+
+/// What the shell holds open (terminal sessions, streams).
+#[tauri::command]
+pub fn diagnostics(state: State<'_, AppState>) -> bulkhead_core::model::ShellDiagnostics {
+    state.diagnostics()
+}

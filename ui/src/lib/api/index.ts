@@ -25,6 +25,7 @@ import type { ImageHistoryRow } from './bindings/ImageHistoryRow';
 import type { ExecRequest } from './bindings/ExecRequest';
 import type { ExecEvent } from './bindings/ExecEvent';
 import type { ExecOpened } from './bindings/ExecOpened';
+import type { ShellDiagnostics } from './bindings/ShellDiagnostics';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -63,6 +64,7 @@ export type { ImageHistoryRow } from './bindings/ImageHistoryRow';
 export type { ExecRequest } from './bindings/ExecRequest';
 export type { ExecEvent } from './bindings/ExecEvent';
 export type { ExecOpened } from './bindings/ExecOpened';
+export type { ShellDiagnostics } from './bindings/ShellDiagnostics';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -102,6 +104,7 @@ export const api = {
     return call<void>('watch_lists', { onEvent: channel });
   },
   unwatchLists: () => call<boolean>('unwatch_lists'),
+  diagnostics: () => call<ShellDiagnostics>('diagnostics'),
   systemInfo: () => call<SystemInfo>('system_info'),
   containerInspect: (id: string) => call<unknown>('container_inspect', { id }),
   imageInspect: (reference: string) => call<unknown>('image_inspect', { reference }),
