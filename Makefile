@@ -28,8 +28,11 @@ test: setup-test docker
 	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features 2>&1 | tee target/cargo-test.log
 	@scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
-bench: setup-run docker
+bench: setup-test docker app
 	$(CARGO) bench -p bulkhead-core --bench lists --bench containers
+	@# Into xterm.js in the real window (an ignored e2e test that prints its own bench line).
+	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
+	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture 2>&1 | grep -E '^bench '
 
 setup-run:
 	@scripts/setup.sh run
