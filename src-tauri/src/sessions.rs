@@ -12,7 +12,7 @@ use tauri::ipc::{Channel, InvokeResponseBody};
 use tokio::sync::{mpsc, Notify};
 
 /// At most this many output bytes are in flight to the webview, unacknowledged.
-pub const WINDOW: u64 = 128 * 1024;
+pub const WINDOW: u64 = 256 * 1024;
 
 pub enum Input {
     Data(Vec<u8>),

@@ -448,6 +448,15 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
 
     input.send_keys("yes flood\n").await.unwrap();
     wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.matches("flood").count() > 50).await;
+    // Measure inside the page too: from the keystroke reaching xterm.js to the prompt drawn
+    // (what WebDriver adds — dispatching a key into a busy page, polling — is left out).
+    let hook = "const t = window.__bulkheadTerminals.get(arguments[0]); window.__lat = {}; \
+        const drawn = () => Number(document.querySelector('[data-testid=terminal]').dataset.drawn); \
+        t.onData(d => { if (d.includes(String.fromCharCode(3)) && !window.__lat.key) { window.__lat.key = performance.now(); window.__lat.d0 = drawn(); } }); \
+        t.onWriteParsed(() => { if (!window.__lat.key || window.__lat.prompt) return; const b = t.buffer.active; \
+          for (let i = b.length - 1; i >= Math.max(0, b.length - 5); i--) { const l = b.getLine(i).translateToString(true).trim(); \
+            if (l === '') continue; if (l === '/ #') { window.__lat.prompt = performance.now(); window.__lat.d1 = drawn(); window.__lat.input = document.querySelector('[data-testid=terminal]').dataset.inputMs; } break; } });";
+    client.execute(hook, vec![serde_json::json!(tab_id)]).await.unwrap();
     let t0 = Instant::now();
     input.send_keys("\u{E009}c\u{E000}").await.unwrap();
     // The prompt is back when the last line of the screen is busybox's "/ # ".
@@ -459,7 +468,14 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
         assert!(t0.elapsed() < Duration::from_secs(10), "no prompt after Ctrl-C: {tail}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    eprintln!("Ctrl-C during a flood → prompt back in the window: {:?}", t0.elapsed());
+    let in_page = client
+        .execute("return window.__lat.prompt && window.__lat.key ? `${Math.round(window.__lat.prompt - window.__lat.key)} ms, ${window.__lat.d1 - window.__lat.d0} bytes drawn meanwhile, the keystroke reached the backend in ${window.__lat.input} ms` : null", vec![])
+        .await
+        .unwrap();
+    eprintln!(
+        "Ctrl-C during a flood → prompt back in the window: {:?} through WebDriver, {in_page} inside the page",
+        t0.elapsed()
+    );
     input.send_keys("echo after-$((40+2))\n").await.unwrap();
     wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.lines().any(|l| l.trim_end() == "after-42")).await;
 
