@@ -196,22 +196,21 @@ impl Issues {
     }
 }
 
-pub fn parse_port(s: &str) -> std::result::Result<u16, String> {
+pub fn parse_port(s: &str) -> Result<u16> {
     match s.trim().parse::<u32>() {
         Ok(p) if (1..=65535).contains(&p) => Ok(p as u16),
-        _ => Err(format!("{:?} is not a port: use a number from 1 to 65535", crate::text::neutralise(s.trim()))),
+        _ => Err(Error::invalid(format!("{:?} is not a port: use a number from 1 to 65535", s.trim()))),
     }
 }
 
-fn parse_ip(s: &str) -> std::result::Result<IpAddr, String> {
+fn parse_ip(s: &str) -> Result<IpAddr> {
     let t = s.trim().trim_start_matches('[').trim_end_matches(']');
-    t.parse::<IpAddr>().map_err(|_| {
-        format!("{:?} is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::)", crate::text::neutralise(s.trim()))
-    })
+    t.parse::<IpAddr>()
+        .map_err(|_| Error::invalid(format!("{:?} is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::)", s.trim())))
 }
 
 /// 512m, 1g, 100k, 1048576 → bytes.
-pub fn parse_memory(s: &str) -> std::result::Result<i64, String> {
+pub fn parse_memory(s: &str) -> Result<i64> {
     let t = s.trim().to_ascii_lowercase();
     let t = t.strip_suffix('b').unwrap_or(&t);
     let (num, mul) = match t.chars().last() {
@@ -221,22 +220,22 @@ pub fn parse_memory(s: &str) -> std::result::Result<i64, String> {
         Some('t') => (&t[..t.len() - 1], 1 << 40),
         _ => (t, 1),
     };
-    let bad = || format!("{:?} is not a memory size: use e.g. 512m or 2g", crate::text::neutralise(s.trim()));
+    let bad = || Error::invalid(format!("{:?} is not a memory size: use e.g. 512m or 2g", s.trim()));
     let n: f64 = num.parse().map_err(|_| bad())?;
     if !n.is_finite() || n <= 0.0 {
         return Err(bad());
     }
     let bytes = (n * mul as f64) as i64;
     if bytes < 6 << 20 {
-        return Err("the engine needs at least 6m of memory".into());
+        return Err(Error::invalid("the engine needs at least 6m of memory"));
     }
     Ok(bytes)
 }
 
-fn key_value(s: &str) -> std::result::Result<(&str, &str), String> {
+fn key_value(s: &str) -> Result<(&str, &str)> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() && !k.chars().any(|c| c.is_whitespace() || c.is_control()) => Ok((k, v)),
-        _ => Err(format!("{:?} is not KEY=VALUE", crate::text::neutralise(s))),
+        _ => Err(Error::invalid(format!("{:?} is not KEY=VALUE", s))),
     }
 }
 
@@ -286,11 +285,11 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
     for (i, p) in req.ports.iter().enumerate() {
         let container =
-            parse_port(&p.container_port).map_err(|e| errors.add(format!("ports.{i}.containerPort"), e)).ok();
+            parse_port(&p.container_port).map_err(|e| errors.add(format!("ports.{i}.containerPort"), e.message)).ok();
         let host = if p.host_port.trim().is_empty() {
             Some(None)
         } else {
-            parse_port(&p.host_port).map(Some).map_err(|e| errors.add(format!("ports.{i}.hostPort"), e)).ok()
+            parse_port(&p.host_port).map(Some).map_err(|e| errors.add(format!("ports.{i}.hostPort"), e.message)).ok()
         };
         let proto = p.protocol.trim().to_ascii_lowercase();
         let proto = if proto.is_empty() { "tcp".to_owned() } else { proto };
@@ -298,7 +297,7 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
             errors.add(format!("ports.{i}.protocol"), "The protocol is tcp, udp or sctp.");
         }
         let ip = if p.host_ip.trim().is_empty() { Ok("127.0.0.1".parse().expect("ip")) } else { parse_ip(&p.host_ip) };
-        let ip = ip.map_err(|e| errors.add(format!("ports.{i}.hostIp"), e)).ok();
+        let ip = ip.map_err(|e| errors.add(format!("ports.{i}.hostIp"), e.message)).ok();
         if let Some(ip) = ip {
             if ip.is_unspecified() {
                 warnings.add(
@@ -362,7 +361,7 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
     };
     let memory = match req.memory.trim() {
         "" => None,
-        m => parse_memory(m).map_err(|e| errors.add("memory", e)).ok(),
+        m => parse_memory(m).map_err(|e| errors.add("memory", e.message)).ok(),
     };
     let nano_cpus = match req.cpus.trim() {
         "" => None,
@@ -1129,9 +1128,9 @@ mod tests {
 
     #[test]
     fn memory_sizes() {
-        assert_eq!(parse_memory("512m"), Ok(512 << 20));
-        assert_eq!(parse_memory("1G"), Ok(1 << 30));
-        assert_eq!(parse_memory("1.5g"), Ok(3 << 29));
+        assert_eq!(parse_memory("512m").ok(), Some(512 << 20));
+        assert_eq!(parse_memory("1G").ok(), Some(1 << 30));
+        assert_eq!(parse_memory("1.5g").ok(), Some(3 << 29));
         assert!(parse_memory("0").is_err());
     }
 }
