@@ -6,6 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 engine_answers() { timeout 5 docker version --format '{{.Server.APIVersion}}' >/dev/null 2>&1; }
+# Alive, and not a zombie (killed processes reparented to PID 1 may stay <defunct> here).
+alive() { [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && ! awk '{ exit ($3 == "Z") ? 0 : 1 }' "/proc/$1/stat"; }
 
 if command -v docker >/dev/null 2>&1 && engine_answers; then
   exit 0
@@ -38,19 +40,32 @@ fi
 mkdir -p "$here/target"
 echo "ensure-docker: starting dockerd (log: target/dockerd.log)" >&2
 # A daemon that is still starting or shutting down holds the pid file: wait for it to answer or go.
-if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+if [ -f /var/run/docker.pid ] && alive "$(cat /var/run/docker.pid)"; then
   for _ in $(seq 1 60); do
     engine_answers && exit 0
-    kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null || break
+    alive "$(cat /var/run/docker.pid 2>/dev/null)" || break
     sleep 0.5
   done
 fi
-# A stale pid file from a killed daemon stops a new one from starting.
-if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then rm -f /var/run/docker.pid; fi
-nohup setsid dockerd >>"$here/target/dockerd.log" 2>&1 < /dev/null &
-for _ in $(seq 1 60); do
-  engine_answers && { echo "ensure-docker: engine up (API $(docker version --format '{{.Server.APIVersion}}'))" >&2; exit 0; }
-  sleep 0.5
+# Stale pid files from a killed daemon stop a new one from starting: dockerd's own, and that of
+# the containerd it manages (dockerd would wait for a socket the dead containerd never serves).
+clean_stale() {
+  if [ -f /var/run/docker.pid ] && ! alive "$(cat /var/run/docker.pid)"; then rm -f /var/run/docker.pid; fi
+  local c=/var/run/docker/containerd
+  if [ -f "$c/containerd.pid" ] && ! alive "$(cat "$c/containerd.pid")"; then
+    rm -f "$c/containerd.pid" "$c/containerd.sock" "$c/containerd.sock.ttrpc" "$c/containerd-debug.sock"
+  fi
+}
+clean_stale
+for attempt in 1 2; do
+  nohup setsid dockerd >>"$here/target/dockerd.log" 2>&1 < /dev/null &
+  daemon=$!
+  for _ in $(seq 1 60); do
+    engine_answers && { echo "ensure-docker: engine up (API $(docker version --format '{{.Server.APIVersion}}'))" >&2; exit 0; }
+    alive "$daemon" || break # it gave up (e.g. on a stale containerd): clean up and try again
+    sleep 0.5
+  done
+  [ "$attempt" = 1 ] && { echo "ensure-docker: dockerd did not come up; cleaning up and trying once more" >&2; kill "$daemon" 2>/dev/null; sleep 1; clean_stale; }
 done
 echo "ensure-docker: dockerd did not answer within 30 s; last log lines:" >&2
 tail -n 20 "$here/target/dockerd.log" >&2
