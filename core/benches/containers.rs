@@ -13,11 +13,11 @@
 //! Everything it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end.
 
 mod common;
-use common::{median, paired_with_command, raw_exec_start, raw_get};
+use common::{connect, median, paired_with_command, raw_exec_start, raw_get};
 
 use bulkhead_core::logs::LogOptions;
 use bulkhead_core::run::RunRequest;
-use bulkhead_core::{ContainerRef, Endpoint, Engine};
+use bulkhead_core::{ContainerRef, Engine};
 use futures_util::StreamExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -87,12 +87,7 @@ impl Drop for Cleanup {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let endpoint = Endpoint::from_env().expect("DOCKER_HOST");
-    let Endpoint::Unix(socket) = endpoint.clone() else {
-        eprintln!("bench: needs a unix-socket engine");
-        return;
-    };
-    let engine = Engine::connect(&endpoint).await.unwrap_or_else(|e| panic!("no engine: {}", e.message));
+    let Some((_endpoint, socket, engine)) = connect().await else { return };
     let api = engine.version().api;
     let pid = std::process::id().to_string();
     let _cleanup = Cleanup(pid.clone());

@@ -16,10 +16,10 @@ use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, RemoveContainerOptions, RemoveImageOptions,
 };
 mod common;
-use common::{median, raw_get};
+use common::{connect, median, raw_get};
 
 use bulkhead_core::model::ListEvent;
-use bulkhead_core::{Endpoint, Engine, Watcher};
+use bulkhead_core::{Endpoint, Watcher};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -136,12 +136,7 @@ impl Drop for Created {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let endpoint = Endpoint::from_env().expect("DOCKER_HOST");
-    let Endpoint::Unix(socket) = endpoint.clone() else {
-        eprintln!("bench: needs a unix-socket engine");
-        return;
-    };
-    let engine = Engine::connect(&endpoint).await.unwrap_or_else(|e| panic!("no engine: {}", e.message));
+    let Some((endpoint, socket, engine)) = connect().await else { return };
     let api = engine.version().api;
     let d = docker(&endpoint);
     let pid = std::process::id().to_string();

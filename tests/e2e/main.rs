@@ -404,6 +404,16 @@ async fn terminal_tail(client: &Client, tab: &str, n: usize) -> String {
         .unwrap_or_default()
 }
 
+/// Opens a terminal on a container from its row; the terminal's element and tab id once open.
+async fn open_terminal(client: &Client, id: &str) -> (fantoccini::elements::Element, String) {
+    let button = format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-terminal]");
+    wait_for(client, &button, Duration::from_secs(30)).await.click().await.unwrap();
+    wait_for(client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(15)).await;
+    let host = wait_for(client, "[data-testid=terminal]", Duration::from_secs(5)).await;
+    let tab = host.attr("data-tab").await.unwrap().expect("tab id");
+    (host, tab)
+}
+
 async fn wait_terminal(client: &Client, tab: &str, within: Duration, pred: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + within;
     loop {
@@ -428,19 +438,7 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     let display = Display::get();
     let driver = Driver::start(&display, &[]);
     let client = driver.session().await;
-    wait_for(
-        &client,
-        &format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-terminal]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .click()
-    .await
-    .unwrap();
-    let tab = wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(15)).await;
-    let _ = tab;
-    let host = wait_for(&client, "[data-testid=terminal]", Duration::from_secs(5)).await;
-    let tab_id = host.attr("data-tab").await.unwrap().expect("tab id");
+    let (host, tab_id) = open_terminal(&client, &id).await;
     let input = client.find(Locator::Css(".xterm-helper-textarea")).await.expect("xterm's input");
 
     input.send_keys("echo hel''lo\n").await.unwrap();
@@ -560,18 +558,7 @@ async fn bench_terminal_throughput_into_xterm() {
     let display = Display::get();
     let driver = Driver::start(&display, &[]);
     let client = driver.session().await;
-    wait_for(
-        &client,
-        &format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-terminal]"),
-        Duration::from_secs(30),
-    )
-    .await
-    .click()
-    .await
-    .unwrap();
-    wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(15)).await;
-    let host = wait_for(&client, "[data-testid=terminal]", Duration::from_secs(5)).await;
-    let tab = host.attr("data-tab").await.unwrap().unwrap();
+    let (host, tab) = open_terminal(&client, &id).await;
     wait_terminal(&client, &tab, Duration::from_secs(5), |t| t.contains("/ #")).await;
     let before: u64 = host.attr("data-drawn").await.unwrap().unwrap_or_default().parse().unwrap_or(0);
     let input = client.find(Locator::Css(".xterm-helper-textarea")).await.unwrap();

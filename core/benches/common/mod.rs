@@ -1,6 +1,7 @@
 //! What both benches share: the raw baseline and small statistics.
 
-use std::path::Path;
+use bulkhead_core::{Endpoint, Engine};
+use std::path::{Path, PathBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The baseline: `GET` as HTTP/1.0 on a fresh connection to the same socket (no chunked
@@ -76,4 +77,15 @@ pub async fn raw_exec_start(socket: &Path, api: &str, exec_id: &str, tty: bool) 
         head.push(b[0]);
     }
     s
+}
+
+/// The engine the benches measure, on a unix socket (the raw baselines need one).
+pub async fn connect() -> Option<(Endpoint, PathBuf, Engine)> {
+    let endpoint = Endpoint::from_env().expect("DOCKER_HOST");
+    let Endpoint::Unix(socket) = endpoint.clone() else {
+        eprintln!("bench: needs a unix-socket engine");
+        return None;
+    };
+    let engine = Engine::connect(&endpoint).await.unwrap_or_else(|e| panic!("no engine: {}", e.message));
+    Some((endpoint, socket, engine))
 }
