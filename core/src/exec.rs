@@ -5,18 +5,38 @@
 //! demultiplexed from the 8-byte frame headers otherwise. Output comes in pieces of up to 64 KiB;
 //! nothing is buffered beyond one piece, so a reader that stops reading stops the container's
 //! output too (backpressure all the way to the process).
+//!
+//! Interrupts: a terminal's line discipline throws away its queued output when ^C (or ^\\)
+//! interrupts a program. Here, between the container's TTY and us, the engine and the shim
+//! buffer megabytes of their own, which a window would otherwise draw for a second or more
+//! after the program is gone. So a TTY session that was flooding when the user typed ^C does
+//! what a tty does: it reads what was already on its way as fast as the socket gives it, keeps
+//! the last few KiB (the end of the output, "^C" and the prompt), and reports how much it
+//! discarded.
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::refs::ContainerRef;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 #[cfg(feature = "ts")]
 use ts_rs::TS;
 
 const PIECE: usize = 64 * 1024;
+/// At least this much output within the last `RECENT` is a flood.
+const FLOOD: usize = 256 * 1024;
+const RECENT: Duration = Duration::from_secs(1);
+/// After an interrupt in a flood: output stops being discarded once the socket was quiet this
+/// long, or after `FLUSH_MAX` in all (a program that ignores ^C keeps its output).
+const QUIET: Duration = Duration::from_millis(30);
+const FLUSH_MAX: Duration = Duration::from_millis(600);
+/// How much of the end of the discarded output is kept and shown.
+const TAIL: usize = 8 * 1024;
 
 /// What to run, as typed in the terminal's options.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,20 +94,122 @@ pub struct ExecOutput {
     tty: bool,
     header: Vec<u8>,
     remaining: usize,
+    interrupted: Arc<AtomicBool>,
+    /// The pieces read within the last `RECENT` (when, how many bytes) and their sum.
+    recent: std::collections::VecDeque<(Instant, usize)>,
+    recent_bytes: usize,
+    discarded: u64,
 }
 
 pub struct ExecInput {
     writer: tokio::io::WriteHalf<Box<dyn crate::http::ConnPub>>,
+    tty: bool,
+    interrupted: Arc<AtomicBool>,
+}
+
+/// The two halves of a hijacked session connection, sharing the interrupt flag.
+fn halves(conn: crate::http::Hijacked, tty: bool) -> (ExecOutput, ExecInput) {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    (
+        ExecOutput {
+            reader: conn.reader,
+            tty,
+            header: Vec::with_capacity(8),
+            remaining: 0,
+            interrupted: interrupted.clone(),
+            recent: std::collections::VecDeque::new(),
+            recent_bytes: 0,
+            discarded: 0,
+        },
+        ExecInput { writer: conn.writer, tty, interrupted },
+    )
+}
+
+fn broken(e: std::io::Error) -> Error {
+    Error::new(ErrorKind::EngineNotRunning, format!("The session's connection broke: {e}"))
 }
 
 impl ExecOutput {
     /// The next piece of output (up to 64 KiB); `None` when the process ended.
     pub async fn next(&mut self) -> Result<Option<Bytes>> {
+        if self.tty && self.interrupted.swap(false, Ordering::AcqRel) && self.flooding() {
+            if let Some(tail) = self.flush().await? {
+                return Ok(Some(tail));
+            }
+        }
+        let piece = self.read_piece().await?;
+        if let (Some(p), true) = (&piece, self.tty) {
+            self.recent.push_back((Instant::now(), p.len()));
+            self.recent_bytes += p.len();
+            self.forget_old();
+        }
+        Ok(piece)
+    }
+
+    fn flooding(&mut self) -> bool {
+        self.forget_old();
+        self.recent_bytes >= FLOOD
+    }
+
+    fn forget_old(&mut self) {
+        let now = Instant::now();
+        while let Some(&(t, n)) = self.recent.front() {
+            if now.duration_since(t) <= RECENT {
+                break;
+            }
+            self.recent.pop_front();
+            self.recent_bytes -= n;
+        }
+    }
+
+    /// Output bytes thrown away after interrupts so far.
+    pub fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// After an interrupt in a flood: reads what is on its way until the socket goes quiet,
+    /// keeping the last `TAIL` bytes. `None` when nothing at all came (nothing to show yet).
+    async fn flush(&mut self) -> Result<Option<Bytes>> {
+        let start = Instant::now();
+        let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::with_capacity(2 * TAIL);
+        let mut dropped = 0u64;
+        while start.elapsed() < FLUSH_MAX {
+            let buf = match tokio::time::timeout(QUIET, self.reader.fill_buf()).await {
+                Err(_) => break, // quiet: the program is gone and the prompt is here
+                Ok(r) => r.map_err(broken)?,
+            };
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len();
+            tail.extend(buf.iter().copied());
+            self.reader.consume(n);
+            if tail.len() > TAIL {
+                let over = tail.len() - TAIL;
+                tail.drain(..over);
+                dropped += over as u64;
+            }
+        }
+        self.recent.clear();
+        self.recent_bytes = 0;
+        let mut tail: Vec<u8> = tail.into();
+        if dropped > 0 {
+            // Start the kept part on a line of its own, not inside an escape sequence or a
+            // UTF-8 character.
+            let cut = match tail.iter().position(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None => tail.iter().position(|&b| !(0x80..0xC0).contains(&b)).unwrap_or(tail.len()),
+            };
+            tail.drain(..cut);
+            dropped += cut as u64;
+            self.discarded += dropped;
+        }
+        Ok((!tail.is_empty()).then(|| Bytes::from(tail)))
+    }
+
+    async fn read_piece(&mut self) -> Result<Option<Bytes>> {
         loop {
-            let buf =
-                self.reader.fill_buf().await.map_err(|e| {
-                    Error::new(ErrorKind::EngineNotRunning, format!("The session's connection broke: {e}"))
-                })?;
+            let buf = self.reader.fill_buf().await.map_err(broken)?;
             if buf.is_empty() {
                 return Ok(None);
             }
@@ -129,7 +251,11 @@ impl ExecOutput {
 
 impl ExecInput {
     /// Sends keystrokes (or any bytes) to the process, in order.
+    /// In a TTY session, ^C or ^\\ among them marks an interrupt (see the module's notes).
     pub async fn write(&mut self, data: &[u8]) -> Result<()> {
+        if self.tty && data.iter().any(|&b| b == 0x03 || b == 0x1c) {
+            self.interrupted.store(true, Ordering::Release);
+        }
         self.writer
             .write_all(data)
             .await
@@ -235,13 +361,9 @@ impl Engine {
         let conn =
             crate::http::hijack(self.endpoint(), self.version().api, &format!("/exec/{}/start", created.id), &body)
                 .await?;
-        let session = ExecSession {
-            target: SessionTarget::Exec(created.id.clone()),
-            command,
-            tty: req.tty,
-            output: ExecOutput { reader: conn.reader, tty: req.tty, header: Vec::with_capacity(8), remaining: 0 },
-            input: ExecInput { writer: conn.writer },
-        };
+        let (output, input) = halves(conn, req.tty);
+        let session =
+            ExecSession { target: SessionTarget::Exec(created.id.clone()), command, tty: req.tty, output, input };
         if req.tty {
             // Engines before API 1.42 ignore ConsoleSize: size the terminal once it exists.
             let _ = self.exec_resize(&created.id, req.cols, req.rows).await;
@@ -277,12 +399,13 @@ impl Engine {
             let _ = self.session_resize(&SessionTarget::Attach(id.clone()), cols, rows).await;
         }
         let command = [config.entrypoint.unwrap_or_default(), config.cmd.unwrap_or_default()].concat();
+        let (output, input) = halves(conn, tty);
         Ok(ExecSession {
             target: SessionTarget::Attach(id),
             command: crate::text::neutralise_all(command),
             tty,
-            output: ExecOutput { reader: conn.reader, tty, header: Vec::with_capacity(8), remaining: 0 },
-            input: ExecInput { writer: conn.writer },
+            output,
+            input,
         })
     }
 

@@ -306,6 +306,13 @@ pub enum ExecEvent {
         #[cfg_attr(feature = "ts", ts(type = "number | null"))]
         code: Option<i64>,
     },
+    /// After an interrupt (^C) in a flood, this much output that was already on its way was
+    /// thrown away, as a terminal's line discipline does (total for the session so far).
+    #[cfg_attr(feature = "ts", ts(rename = "discarded"))]
+    Discarded {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        bytes: u64,
+    },
     Error(Error),
 }
 

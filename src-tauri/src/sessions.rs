@@ -81,6 +81,7 @@ pub fn start(
     let (a, n) = (acked.clone(), acked_changed.clone());
     let reader = tauri::async_runtime::spawn(async move {
         let mut sent: u64 = 0;
+        let mut discarded: u64 = 0;
         let failure = loop {
             // Backpressure: wait for the webview to draw what it has.
             while sent.saturating_sub(a.load(Ordering::Relaxed)) > WINDOW {
@@ -88,6 +89,10 @@ pub fn start(
             }
             match output.next().await {
                 Ok(Some(bytes)) => {
+                    if output.discarded() != discarded {
+                        discarded = output.discarded();
+                        let _ = events.send(ExecEvent::Discarded { bytes: discarded });
+                    }
                     sent += bytes.len() as u64;
                     if data.send(InvokeResponseBody::Raw(bytes.to_vec())).is_err() {
                         return; // the webview is gone

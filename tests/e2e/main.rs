@@ -474,6 +474,12 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
         "Ctrl-C during a flood → prompt back in the window: {:?} through WebDriver, {in_page} inside the page",
         t0.elapsed()
     );
+    let ms = client.execute("return window.__lat.prompt - window.__lat.key", vec![]).await.unwrap();
+    let ms = ms.as_f64().expect("the page saw the keystroke and the prompt");
+    assert!(ms < 500.0, "Ctrl-C takes effect within half a second in the window: {ms} ms");
+    let tab = wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(2)).await;
+    let label = tab.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(label.contains("skipped after ^C"), "the tab says output was skipped: {label}");
     input.send_keys("echo after-$((40+2))\n").await.unwrap();
     wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.lines().any(|l| l.trim_end() == "after-42")).await;
 

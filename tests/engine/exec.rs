@@ -129,7 +129,23 @@ async fn ctrl_c_stops_a_flood() {
     s.input.write(b"\x03").await.unwrap();
     s.input.write(b"echo after-$((40+2))\n").await.unwrap();
     let rest = read_until(&mut s.output, Duration::from_secs(10), |b| contains(b, b"after-42")).await;
-    eprintln!("Ctrl-C → prompt back: {:?}, {} bytes were still on their way", t.elapsed(), rest.len());
+    let took = t.elapsed();
+    eprintln!(
+        "Ctrl-C → prompt back: {took:?}; {} bytes discarded, {} bytes shown after the interrupt",
+        s.output.discarded(),
+        rest.len()
+    );
+    assert!(took < Duration::from_millis(500), "Ctrl-C takes effect within half a second: {took:?}");
+    assert!(s.output.discarded() > 0, "the engine had output buffered: it is discarded, as a tty would");
+    assert!(rest.len() < 64 * 1024, "only the end of the flood is shown: {} bytes", rest.len());
+    assert!(contains(&rest, b"^C"), "the interrupt is echoed");
+
+    // At a quiet prompt, ^C discards nothing.
+    let before = s.output.discarded();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.input.write(b"\x03echo calm-$((1+1))\n").await.unwrap();
+    read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"calm-2")).await;
+    assert_eq!(s.output.discarded(), before);
 }
 
 #[tokio::test]

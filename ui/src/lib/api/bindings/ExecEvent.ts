@@ -4,4 +4,4 @@ import type { Error } from "./Error";
 /**
  * What an exec session reports besides its output bytes.
  */
-export type ExecEvent = { "event": "exit", "data": { code: number | null, } } | { "event": "error", "data": Error };
+export type ExecEvent = { "event": "exit", "data": { code: number | null, } } | { "event": "discarded", "data": { bytes: number, } } | { "event": "error", "data": Error };
