@@ -333,6 +333,8 @@ pub struct ExecOpened {
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ShellDiagnostics {
     pub terminal_sessions: u32,
+    /// Tasks serving terminal sessions (input and output) that are still alive, closed or not.
+    pub terminal_tasks: u32,
     pub streams: u32,
     pub list_streams: u32,
 }

@@ -6,10 +6,33 @@
 use bulkhead_core::exec::ExecSession;
 use bulkhead_core::model::ExecEvent;
 use bulkhead_core::Engine;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tokio::sync::{mpsc, Notify};
+
+/// Tasks serving sessions that are alive: a guard in each task's future counts it until the
+/// future ends or is dropped (aborted).
+static LIVE_TASKS: AtomicUsize = AtomicUsize::new(0);
+
+struct Alive;
+
+impl Alive {
+    fn new() -> Self {
+        LIVE_TASKS.fetch_add(1, Ordering::Relaxed);
+        Alive
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        LIVE_TASKS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+pub fn live_tasks() -> usize {
+    LIVE_TASKS.load(Ordering::Relaxed)
+}
 
 /// At most this many output bytes are in flight to the webview, unacknowledged.
 pub const WINDOW: u64 = 256 * 1024;
@@ -61,7 +84,9 @@ pub fn start(
 
     let writer_engine = engine.clone();
     let writer_target = target.clone();
+    let alive = Alive::new();
     let writer = tauri::async_runtime::spawn(async move {
+        let _alive = alive;
         while let Some(msg) = rx.recv().await {
             match msg {
                 Input::Data(bytes) => {
@@ -79,7 +104,9 @@ pub fn start(
     });
 
     let (a, n) = (acked.clone(), acked_changed.clone());
+    let alive = Alive::new();
     let reader = tauri::async_runtime::spawn(async move {
+        let _alive = alive;
         let mut sent: u64 = 0;
         let mut discarded: u64 = 0;
         let failure = loop {

@@ -82,6 +82,7 @@ impl AppState {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         bulkhead_core::model::ShellDiagnostics {
             terminal_sessions: count(lock(&self.sessions).values().filter(|s| !s.is_finished()).count()),
+            terminal_tasks: count(crate::sessions::live_tasks()),
             streams: count(lock(&self.streams).values().filter(|t| !t.inner().is_finished()).count()),
             list_streams: count(lock(&self.list_streams).values().filter(|t| !t.inner().is_finished()).count()),
         }

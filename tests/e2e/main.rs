@@ -519,6 +519,19 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
         close.click().await.unwrap();
     }
     assert_eq!(sessions(client.clone()).await, "0", "closing the tabs ended the sessions");
+    // And every task that served them (input and output of both sessions) has ended.
+    click(&client, "[data-testid=nav-system]").await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let tasks = wait_for(&client, "[data-testid=diag-tasks]", Duration::from_secs(5)).await.text().await.unwrap();
+        if tasks == "0" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{tasks} terminal tasks still alive after the tabs closed");
+        click(&client, "[data-testid=nav-containers]").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        click(&client, "[data-testid=nav-system]").await;
+    }
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let procs = engine.top(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap().processes.len();

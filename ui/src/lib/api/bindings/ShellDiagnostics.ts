@@ -4,4 +4,8 @@
  * What the desktop shell holds open right now (sessions, streams): shown on the System page,
  * and how tests check that nothing leaks.
  */
-export type ShellDiagnostics = { terminalSessions: number, streams: number, listStreams: number, };
+export type ShellDiagnostics = { terminalSessions: number, 
+/**
+ * Tasks serving terminal sessions (input and output) that are still alive, closed or not.
+ */
+terminalTasks: number, streams: number, listStreams: number, };
