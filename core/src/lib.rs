@@ -9,6 +9,7 @@ pub mod exec;
 mod http;
 pub mod ignore;
 pub mod images;
+pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod model;

@@ -60,3 +60,36 @@ mod tests {
         assert_eq!(parse_rfc3339("2023-13-01T00:00:00Z"), None);
     }
 }
+
+/// Unix seconds as `2026-11-29T07:44:42Z`.
+pub fn format_rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Now, as RFC 3339 (UTC).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    format_rfc3339(i64::try_from(secs).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod format_tests {
+    #[test]
+    fn round_trips() {
+        for s in ["1970-01-01T00:00:00Z", "2026-11-29T07:44:42Z", "2000-02-29T23:59:59Z", "2100-03-01T00:00:00Z"] {
+            assert_eq!(super::format_rfc3339(super::parse_rfc3339(s).unwrap()), s);
+        }
+    }
+}

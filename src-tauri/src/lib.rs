@@ -1,5 +1,6 @@
 //! The desktop shell: wires core into Tauri. Business logic lives in bulkhead-core.
 
+pub mod cli;
 pub mod commands;
 pub mod sessions;
 pub mod state;

@@ -1,0 +1,152 @@
+//! `bulkhead audit [CONTAINER…] [--format table|json|sarif] [--fail-on SEVERITY] [--images]`:
+//! the security review without a display or a window. It runs before anything of Tauri or GTK
+//! is touched.
+//!
+//! Exit codes: 0 no finding at or above --fail-on (default: never fail on findings); 1 at least
+//! one such finding; 2 bad usage; 3 the engine could not be reached or a container not found.
+
+use bulkhead_core::inspect::host::HostRoot;
+use bulkhead_core::inspect::rules::Severity;
+use bulkhead_core::inspect::AuditOptions;
+use bulkhead_core::{ContainerRef, Endpoint, Engine, Error};
+use std::io::Write;
+
+const USAGE: &str = "usage: bulkhead audit [CONTAINER…] [--format table|json|sarif] [--fail-on critical|high|medium|low|info] [--images]
+
+Reviews how well each container is isolated from the host (all containers when none is named).
+  --format   table (default), json (schema: docs/audit.schema.json) or sarif (SARIF 2.1.0)
+  --fail-on  exit with status 1 when a finding at or above this severity exists
+  --images   also review the containers' images
+Exit status: 0 fine, 1 findings at or above --fail-on, 2 bad usage, 3 engine or container error.";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Args {
+    pub containers: Vec<ContainerRef>,
+    pub format: Format,
+    pub fail_on: Option<Severity>,
+    pub images: bool,
+}
+
+/// Parses the words after `audit`.
+pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
+    let mut args = Args { containers: Vec::new(), format: Format::Table, fail_on: None, images: false };
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, v)) if w.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (w.as_str(), None),
+        };
+        let mut value = |name: &str| {
+            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| Error::invalid(format!("{name} needs a value")))
+        };
+        match flag {
+            "--format" | "-f" => {
+                args.format = match value("--format")?.as_str() {
+                    "table" => Format::Table,
+                    "json" => Format::Json,
+                    "sarif" => Format::Sarif,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "--format: unknown format {other:?} (table, json or sarif)"
+                        )))
+                    }
+                }
+            }
+            "--fail-on" => {
+                let v = value("--fail-on")?;
+                args.fail_on = Some(Severity::parse(&v).ok_or_else(|| {
+                    Error::invalid(format!("--fail-on: unknown severity {v:?} (critical, high, medium, low or info)"))
+                })?);
+            }
+            "--images" => args.images = true,
+            f if f.starts_with('-') => return Err(Error::invalid(format!("unknown option {f}"))),
+            name => args
+                .containers
+                .push(ContainerRef::parse(name).map_err(|e| Error::invalid(format!("{name}: {}", e.message)))?),
+        }
+    }
+    Ok(args)
+}
+
+/// Runs `bulkhead audit …`; returns the process's exit status.
+pub fn audit(words: &[String]) -> i32 {
+    if words.iter().any(|w| w == "--help" || w == "-h") {
+        println!("{USAGE}");
+        return 0;
+    }
+    let args = match parse(words) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bulkhead audit: {}\n\n{USAGE}", e.message);
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bulkhead audit: {e}");
+            return 3;
+        }
+    };
+    let result = runtime.block_on(async {
+        let endpoint = Endpoint::from_env()?;
+        let engine = Engine::connect(&endpoint).await?;
+        // Names and ID prefixes become full IDs (as everywhere in Bulkhead).
+        let mut ids = Vec::new();
+        for c in &args.containers {
+            let facts = engine.container_facts(c).await?;
+            ids.push(ContainerRef::parse(&facts.id)?);
+        }
+        engine.audit(&AuditOptions { containers: ids, images: args.images }, &HostRoot::default()).await
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bulkhead audit: {}", e.message);
+            return 3;
+        }
+    };
+    let out = match args.format {
+        Format::Table => report.table(),
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&report.sarif()).unwrap_or_default() + "\n",
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        return 3;
+    }
+    match (args.fail_on, report.worst()) {
+        (Some(min), Some(worst)) if worst >= min => 1,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn parses_flags_and_containers() {
+        let a = parse(&words("web 3f2a --format sarif --fail-on=high --images")).unwrap();
+        assert_eq!(a.format, Format::Sarif);
+        assert_eq!(a.fail_on, Some(Severity::High));
+        assert!(a.images);
+        assert_eq!(a.containers.len(), 2);
+        assert!(parse(&words("--format xml")).unwrap_err().message.contains("unknown format"));
+        assert!(parse(&words("--fail-on severe")).unwrap_err().message.contains("unknown severity"));
+        assert!(parse(&words("--format")).unwrap_err().message.contains("needs a value"));
+        assert!(parse(&words("../images/x")).is_err(), "container names are validated");
+        assert!(parse(&words("--bogus")).unwrap_err().message.contains("unknown option"));
+    }
+}
