@@ -5,4 +5,5 @@ mod actions;
 mod exec;
 mod images;
 mod lists;
+mod security;
 mod watch;

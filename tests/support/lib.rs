@@ -10,6 +10,7 @@
 pub mod e2e;
 pub mod proxy;
 pub mod registry;
+pub mod schema;
 
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{

@@ -396,18 +396,20 @@ impl AuditReport {
             s.push_str(&format!("  {:<8} {:<30} {}\n", f.severity.as_str().to_uppercase(), f.rule_id, f.title));
         }
         s.push('\n');
+        // Names in full (scripts grep them); images clipped.
+        let w = self.containers.iter().map(|c| c.name.chars().count()).max().unwrap_or(0).max(9);
         s.push_str(&format!(
-            "{:<5} {:<5} {:<28} {:<24} {}\n",
+            "{:<5} {:<5} {:<w$} {:<32} {}\n",
             "GRADE", "SCORE", "CONTAINER", "IMAGE", "FINDINGS (critical/high/medium/low)"
         ));
         for c in &self.containers {
             let n = |sev: Severity| c.findings.iter().filter(|f| f.severity == sev).count();
             s.push_str(&format!(
-                "{:<5} {:<5} {:<28} {:<24} {}/{}/{}/{}\n",
+                "{:<5} {:<5} {:<w$} {:<32} {}/{}/{}/{}\n",
                 c.grade,
                 c.score,
-                clip(&c.name, 28),
-                clip(&c.image, 24),
+                c.name,
+                clip(&c.image, 32),
                 n(Severity::Critical),
                 n(Severity::High),
                 n(Severity::Medium),

@@ -9,8 +9,7 @@ pub fn is_add_step(created_by: &str) -> bool {
     let step = created_by.trim_start_matches("/bin/sh -c ").trim_start_matches("#(nop) ").trim_start();
     let Some(rest) = step.strip_prefix("ADD ") else { return false };
     let rest = rest.trim_start();
-    !(rest.starts_with("file:") && rest.trim_end().ends_with(" in / "))
-        && !(rest.starts_with("file:") && rest.trim_end().ends_with(" in /"))
+    !(rest.starts_with("file:") && rest.trim_end().ends_with(" in /"))
 }
 
 /// The tag of a reference: None when it has none (or is pinned by digest only).

@@ -1,0 +1,271 @@
+//! The security review against the real engine: a fixture container for each runtime rule,
+//! positive and negative, asserting rule IDs; kernel truth read from the real cgroup and
+//! namespace files of live containers; `bulkhead audit` as a headless command.
+
+use bollard::models::{
+    ContainerCreateBody, DeviceMapping, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+};
+use bulkhead_core::inspect::host::HostRoot;
+use bulkhead_core::inspect::AuditOptions;
+use bulkhead_core::ContainerRef;
+use bulkhead_tests::*;
+use std::collections::HashMap;
+
+/// Creates (and, when `start`, starts) a fixture container with `hc`; returns its report's rule IDs.
+async fn rules_for(cleanup: &mut Cleanup, what: &str, hc: HostConfig, env: Vec<String>, start: bool) -> Vec<String> {
+    let engine = engine().await;
+    let id = create_container_with(
+        cleanup,
+        &unique_name(what),
+        ContainerCreateBody {
+            cmd: Some(vec!["sleep".into(), "300".into()]),
+            env: Some(env),
+            host_config: Some(hc),
+            ..Default::default()
+        },
+    )
+    .await;
+    if start {
+        docker()
+            .start_container(&id, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    }
+    let c = ContainerRef::parse(&id).unwrap();
+    let facts = engine.engine_facts(&HostRoot::default()).await.unwrap();
+    let r = engine.review_container(&c, &HostRoot::default(), Some(&facts)).await.unwrap();
+    r.findings.into_iter().map(|f| f.rule_id).collect()
+}
+
+fn has(ids: &[String], rule: &str) -> bool {
+    ids.iter().any(|r| r == rule)
+}
+
+/// A configuration that fires none of the rules tested here.
+fn hardened() -> HostConfig {
+    HostConfig {
+        pids_limit: Some(64),
+        memory: Some(64 << 20),
+        nano_cpus: Some(500_000_000),
+        readonly_rootfs: Some(true),
+        security_opt: Some(vec!["no-new-privileges".into()]),
+        cap_drop: Some(vec!["ALL".into()]),
+        restart_policy: Some(RestartPolicy {
+            name: Some(RestartPolicyNameEnum::ON_FAILURE),
+            maximum_retry_count: Some(3),
+        }),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn each_runtime_rule_fires_on_its_fixture_container_and_not_on_the_hardened_one() {
+    let mut cleanup = Cleanup::new();
+    let base = rules_for(&mut cleanup, "sec-hardened", hardened(), vec![], true).await;
+    let port = free_port();
+    let cases: Vec<(&str, HostConfig, Vec<String>, bool)> = vec![
+        ("container.privileged", HostConfig { privileged: Some(true), ..hardened() }, vec![], false),
+        (
+            "container.dangerous-capabilities",
+            HostConfig { cap_add: Some(vec!["SYS_ADMIN".into()]), ..hardened() },
+            vec![],
+            true,
+        ),
+        (
+            "container.added-capabilities",
+            HostConfig { cap_add: Some(vec!["SYS_TIME".into()]), ..hardened() },
+            vec![],
+            true,
+        ),
+        ("container.host-pid", HostConfig { pid_mode: Some("host".into()), ..hardened() }, vec![], true),
+        ("container.host-network", HostConfig { network_mode: Some("host".into()), ..hardened() }, vec![], true),
+        ("container.host-ipc", HostConfig { ipc_mode: Some("host".into()), ..hardened() }, vec![], true),
+        ("container.host-uts", HostConfig { uts_mode: Some("host".into()), ..hardened() }, vec![], true),
+        ("container.api-socket", HostConfig { binds: Some(vec!["/var/run:/x:ro".into()]), ..hardened() }, vec![], true),
+        (
+            "container.sensitive-mount",
+            HostConfig { binds: Some(vec!["/etc:/host-etc:ro".into()]), ..hardened() },
+            vec![],
+            true,
+        ),
+        ("container.no-pids-limit", HostConfig { pids_limit: None, ..hardened() }, vec![], true),
+        ("container.no-memory-limit", HostConfig { memory: None, ..hardened() }, vec![], true),
+        ("container.no-cpu-limit", HostConfig { nano_cpus: None, ..hardened() }, vec![], true),
+        ("container.writable-rootfs", HostConfig { readonly_rootfs: Some(false), ..hardened() }, vec![], true),
+        (
+            "container.restart-unbounded",
+            HostConfig {
+                restart_policy: Some(RestartPolicy {
+                    name: Some(RestartPolicyNameEnum::ALWAYS),
+                    maximum_retry_count: None,
+                }),
+                ..hardened()
+            },
+            vec![],
+            false,
+        ),
+        (
+            "container.host-devices",
+            HostConfig {
+                devices: Some(vec![DeviceMapping {
+                    path_on_host: Some("/dev/null".into()),
+                    path_in_container: Some("/dev/hostnull".into()),
+                    cgroup_permissions: Some("r".into()),
+                }]),
+                ..hardened()
+            },
+            vec![],
+            true,
+        ),
+        (
+            "container.seccomp-unconfined",
+            HostConfig {
+                security_opt: Some(vec!["no-new-privileges".into(), "seccomp=unconfined".into()]),
+                ..hardened()
+            },
+            vec![],
+            true,
+        ),
+        ("container.no-new-privileges-off", HostConfig { security_opt: None, ..hardened() }, vec![], true),
+        (
+            "container.ports-all-interfaces",
+            HostConfig {
+                port_bindings: Some(HashMap::from([(
+                    "80/tcp".to_owned(),
+                    Some(vec![PortBinding { host_ip: None, host_port: Some(port.to_string()) }]),
+                )])),
+                ..hardened()
+            },
+            vec![],
+            true,
+        ),
+        ("container.docker-host-env", hardened(), vec!["DOCKER_HOST=tcp://10.1.2.3:2375".into()], true),
+    ];
+    for (rule, _, _, _) in &cases {
+        assert!(!has(&base, rule), "{rule} fired on the hardened container: {base:?}");
+    }
+    for (rule, hc, env, start) in cases {
+        let ids = rules_for(&mut cleanup, "sec", hc, env, start).await;
+        assert!(has(&ids, rule), "{rule} did not fire on its fixture: {ids:?}");
+    }
+    // The hardened container (fixture images have no USER): root without remapping is all that is left.
+    assert!(has(&base, "container.root-user") && has(&base, "container.no-healthcheck"), "{base:?}");
+}
+
+#[tokio::test]
+async fn kernel_truth_from_the_real_cgroup_and_namespace_files() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let host = HostRoot::default();
+    let facts = engine.engine_facts(&host).await.unwrap();
+    let limited =
+        started(&mut cleanup, HostConfig { pids_limit: Some(100), memory: Some(64 << 20), ..Default::default() }).await;
+    let r = engine.review_container(&limited, &host, Some(&facts)).await.unwrap();
+    let g = r.kernel.cgroup.known().unwrap_or_else(|| panic!("cgroup unknown: {:?}", r.kernel.cgroup));
+    assert_eq!(g.pids_max, Some(100), "{g:?}");
+    assert_eq!(g.memory_max, Some(64 << 20));
+    assert!(g.pids_current.is_some_and(|n| n >= 1));
+    // The same value as the file itself.
+    let text = std::fs::read_to_string(&g.pids_file).unwrap();
+    assert_eq!(text.trim(), "100");
+    assert_eq!(r.comparison.iter().find(|c| c.aspect == "pids limit").unwrap().agree, Some(true));
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.rule_id == "container.no-pids-limit" || f.rule_id == "container.kernel-disagrees"));
+    assert_eq!(r.kernel.shares("net"), Some(false));
+    assert_eq!(r.kernel.shares("pid"), Some(false));
+    assert_eq!(r.kernel.shares("mnt"), Some(false));
+    assert_eq!(r.kernel.root_is_host_root(), Some(true), "no userns-remap on this engine");
+    let s = r.kernel.status.known().unwrap();
+    assert_eq!(s.seccomp, 2, "Docker's default seccomp filter");
+    assert!(s.capabilities.contains(&"CHOWN".to_owned()) && !s.capabilities.contains(&"SYS_ADMIN".to_owned()));
+
+    let open = started(&mut cleanup, HostConfig { pid_mode: Some("host".into()), ..Default::default() }).await;
+    let r = engine.review_container(&open, &host, Some(&facts)).await.unwrap();
+    assert_eq!(r.kernel.shares("pid"), Some(true), "the kernel sees the host's pid namespace");
+    let g = r.kernel.cgroup.known().unwrap();
+    assert_eq!(g.pids_max, None, "pids.max = max");
+    let f = r.findings.iter().find(|f| f.rule_id == "container.no-pids-limit").expect("pids finding");
+    assert!(f.evidence.iter().any(|e| e.contains("pids.max = max")), "{:?}", f.evidence);
+}
+
+async fn started(cleanup: &mut Cleanup, hc: HostConfig) -> ContainerRef {
+    let id = create_container(cleanup, &unique_name("kernel"), &["sleep", "300"], Some(hc)).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    ContainerRef::parse(&id).unwrap()
+}
+
+#[tokio::test]
+async fn the_audit_reviews_named_containers_and_their_images() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let id = create_container(&mut cleanup, &unique_name("audit"), &["sleep", "300"], None).await;
+    let c = ContainerRef::parse(&id).unwrap();
+    let r = engine.audit(&AuditOptions { containers: vec![c], images: true }, &HostRoot::default()).await.unwrap();
+    assert_eq!(r.containers.len(), 1);
+    assert!(r.containers[0].kernel.cgroup.known().is_none(), "a created container has no process: unknown");
+    assert_eq!(r.images.len(), 1);
+    let image_rules: Vec<&str> = r.images[0].findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert!(image_rules.contains(&"image.no-user") && image_rules.contains(&"image.no-healthcheck"), "{image_rules:?}");
+    let json = serde_json::to_value(&r).unwrap();
+    schema::check(&json, &schema::audit_schema()).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// `bulkhead audit` as a script would run it: no display, exit codes, formats.
+#[tokio::test]
+async fn bulkhead_audit_runs_headless_with_formats_and_exit_codes() {
+    let mut cleanup = Cleanup::new();
+    let bad = unique_name("audit-bad");
+    create_container(
+        &mut cleanup,
+        &bad,
+        &["sleep", "300"],
+        Some(HostConfig { privileged: Some(true), ..Default::default() }),
+    )
+    .await;
+    let good = unique_name("audit-good");
+    create_container(&mut cleanup, &good, &["sleep", "300"], Some(hardened())).await;
+    let app = bulkhead_tests::e2e::app_path();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&app)
+            .arg("audit")
+            .args(args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .expect("bulkhead audit runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&[&bad, "--format", "json", "--fail-on", "critical"]);
+    assert_eq!(code, Some(1), "a critical finding fails the run: {err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    schema::check(&json, &schema::audit_schema()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["containers"][0]["name"], bad.as_str());
+    assert!(json["containers"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["ruleId"] == "container.privileged" && f["cis"] == "5.5"));
+
+    let (code, out, _) = run(&[&good, "--format", "sarif", "--fail-on", "critical"]);
+    assert_eq!(code, Some(0), "nothing critical on the hardened container");
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    schema::check(&sarif, &schema::sarif_schema()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sarif["version"], "2.1.0");
+
+    let (code, out, _) = run(&[&good, "--fail-on", "low"]);
+    assert_eq!(code, Some(1), "the hardened container still has low findings (no healthcheck)");
+    assert!(out.contains(&good) && out.contains("GRADE"), "{out}");
+
+    let (code, _, err) = run(&["--format", "xml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown format"), "{err}");
+    let (code, _, err) = run(&["no-such-container-bulkhead"]);
+    assert_eq!(code, Some(3));
+    assert!(err.contains("No such container") || err.contains("not found") || err.contains("no such"), "{err}");
+}
