@@ -38,6 +38,9 @@ const COMMANDS: &[&str] = &[
     "image_prune_plan",
     "image_prune",
     "pick_folder",
+    "security_audit",
+    "security_review",
+    "security_fix",
 ];
 
 fn main() {

@@ -5,6 +5,10 @@
 use crate::build::{BuildEvent, BuildRequest};
 use crate::error::{Error, ErrorKind};
 use crate::exec::ExecRequest;
+use crate::inspect::facts::{ContainerFacts, EngineFacts, MountFact, PortFact, Probe, SocketFacts};
+use crate::inspect::host::{CgroupFacts, KernelFacts, NamespaceFact, ProcStatus};
+use crate::inspect::report::{AuditReport, Comparison, ContainerReport, EngineReport, ImageReport, Summary};
+use crate::inspect::rules::{Finding, QuickFix, Severity};
 use crate::lifecycle::{ActionResult, ContainerAction, ProcessList};
 use crate::logs::{LogLine, LogOptions, LogStream};
 use crate::model::*;
@@ -14,7 +18,7 @@ use ts_rs::{Config, TS};
 
 fn render<T: TS + 'static + ?Sized>(cfg: &Config) -> (String, String) {
     let text = T::export_to_string(cfg).unwrap_or_else(|e| panic!("ts-rs could not render {}: {e}", T::name(cfg)));
-    (format!("{}.ts", T::name(cfg)), text)
+    (format!("{}.ts", T::ident(cfg)), text)
 }
 
 /// (file name, contents) of every binding.
@@ -61,5 +65,24 @@ pub fn all() -> Vec<(String, String)> {
         render::<ExecEvent>(&cfg),
         render::<ExecOpened>(&cfg),
         render::<ShellDiagnostics>(&cfg),
+        render::<Severity>(&cfg),
+        render::<QuickFix>(&cfg),
+        render::<Finding>(&cfg),
+        render::<Probe<()>>(&cfg),
+        render::<MountFact>(&cfg),
+        render::<PortFact>(&cfg),
+        render::<ContainerFacts>(&cfg),
+        render::<SocketFacts>(&cfg),
+        render::<EngineFacts>(&cfg),
+        render::<CgroupFacts>(&cfg),
+        render::<NamespaceFact>(&cfg),
+        render::<ProcStatus>(&cfg),
+        render::<KernelFacts>(&cfg),
+        render::<Comparison>(&cfg),
+        render::<ContainerReport>(&cfg),
+        render::<ImageReport>(&cfg),
+        render::<EngineReport>(&cfg),
+        render::<Summary>(&cfg),
+        render::<AuditReport>(&cfg),
     ]
 }

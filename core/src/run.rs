@@ -156,6 +156,8 @@ pub struct FieldIssue {
 pub struct RunCheck {
     pub errors: Vec<FieldIssue>,
     pub warnings: Vec<FieldIssue>,
+    /// What the security review would say of a container run this way (before it exists).
+    pub findings: Vec<crate::inspect::rules::Finding>,
     /// `docker run …`, quoted for a POSIX shell.
     pub command: String,
 }
@@ -541,7 +543,14 @@ pub fn validate(req: &RunRequest) -> Result<RunPlan> {
 /// Validation, warnings and the equivalent command line, for the form as it is typed.
 pub fn check(req: &RunRequest) -> RunCheck {
     let (plan, warnings) = plan(req);
-    RunCheck { errors: plan.err().unwrap_or_default(), warnings, command: render(req) }
+    let findings = match &plan {
+        Ok(p) => crate::inspect::rules::check_container(
+            &crate::inspect::facts::ContainerFacts::from_create(&p.body),
+            &crate::inspect::rules::Context::default(),
+        ),
+        Err(_) => Vec::new(),
+    };
+    RunCheck { errors: plan.err().unwrap_or_default(), warnings, findings, command: render(req) }
 }
 
 /// The `docker run …` line that does what the form says.

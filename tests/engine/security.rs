@@ -269,3 +269,28 @@ async fn bulkhead_audit_runs_headless_with_formats_and_exit_codes() {
     assert_eq!(code, Some(3));
     assert!(err.contains("No such container") || err.contains("not found") || err.contains("no such"), "{err}");
 }
+
+#[tokio::test]
+async fn a_one_click_limit_takes_effect_in_the_kernel() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let host = HostRoot::default();
+    let c = started(&mut cleanup, HostConfig::default()).await;
+    let before = engine.review_container(&c, &host, None).await.unwrap();
+    let f = before.findings.iter().find(|f| f.rule_id == "container.no-pids-limit").expect("unlimited pids");
+    let fix = f.quick_fix.expect("a one-click fix");
+    let after = engine.apply_quick_fix(&c, fix, &host, None).await.unwrap();
+    let g = after.kernel.cgroup.known().unwrap();
+    assert_eq!(g.pids_max, Some(512), "{g:?}");
+    assert_eq!(std::fs::read_to_string(&g.pids_file).unwrap().trim(), "512");
+    assert!(!after.findings.iter().any(|f| f.rule_id == "container.no-pids-limit"));
+    assert!(after.score > before.score, "{} → {}", before.score, after.score);
+
+    let f = after.findings.iter().find(|f| f.rule_id == "container.no-memory-limit").unwrap();
+    let after = engine.apply_quick_fix(&c, f.quick_fix.unwrap(), &host, None).await.unwrap();
+    assert_eq!(after.kernel.cgroup.known().unwrap().memory_max, Some(512 << 20));
+    let f = after.findings.iter().find(|f| f.rule_id == "container.no-cpu-limit").unwrap();
+    let after = engine.apply_quick_fix(&c, f.quick_fix.unwrap(), &host, None).await.unwrap();
+    assert_eq!(after.kernel.cgroup.known().unwrap().cpu_quota_us, Some(100_000), "1 CPU = 100 ms per 100 ms");
+    assert!(!after.findings.iter().any(|f| f.quick_fix.is_some()));
+}

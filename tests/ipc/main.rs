@@ -104,7 +104,7 @@ fn engine_status_says_which_endpoint_and_why() {
 fn only_the_main_window_may_call_commands() {
     let app = app();
     let other = window(&app, "other");
-    for cmd in ["engine_status", "container_inspect", "system_info", "watch_lists"] {
+    for cmd in ["engine_status", "container_inspect", "system_info", "watch_lists", "security_audit", "security_fix"] {
         let err = invoke(&other, cmd, json!({ "id": "abcd" })).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("not allowed"), "{cmd} from a window without a capability must be refused: {text}");
@@ -143,6 +143,8 @@ fn every_container_command_refuses_a_climbing_id_before_the_engine() {
         ("container_rename", json!({ "id": "abcd", "name": "../evil" })),
         ("container_top", json!({ "id": "a/b" })),
         ("logs_save", json!({ "id": "..", "options": {} })),
+        ("security_review", json!({ "container": "../images/x" })),
+        ("security_fix", json!({ "container": "../x", "fix": { "kind": "pidsLimit", "limit": 512 } })),
     ];
     for (cmd, args) in calls {
         let err = invoke(&w, cmd, args).unwrap_err();
@@ -218,4 +220,22 @@ fn image_commands_refuse_bad_references_and_bad_builds_before_the_engine() {
         invoke(&w, "image_prune_plan", json!({ "mode": "everything" })).is_err(),
         "an unknown prune mode is refused"
     );
+}
+
+#[test]
+fn a_quick_fix_of_the_wrong_shape_is_refused() {
+    let app = app();
+    let w = window(&app, "main");
+    for fix in [
+        json!({ "kind": "privileged" }),
+        json!({ "kind": "pidsLimit" }),
+        json!({ "kind": "pidsLimit", "limit": "512" }),
+    ] {
+        let err = invoke(&w, "security_fix", json!({ "container": "abcd", "fix": fix })).unwrap_err();
+        assert!(err.to_string().contains("fix"), "{err}");
+    }
+    // Out of range: refused by the backend before the engine is asked (which is unreachable here).
+    let err = invoke(&w, "security_fix", json!({ "container": "abcd", "fix": { "kind": "pidsLimit", "limit": 0 } }))
+        .unwrap_err();
+    assert_kind(&err, "invalidArgument");
 }

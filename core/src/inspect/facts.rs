@@ -145,6 +145,13 @@ impl ContainerFacts {
         u.is_empty() || u == "0" || u == "root"
     }
 
+    /// The facts a container created from this body would have (the Run form's preview).
+    pub fn from_create(body: &bollard::models::ContainerCreateBody) -> ContainerFacts {
+        let mut config = serde_json::to_value(body).unwrap_or_default();
+        let host_config = config.as_object_mut().and_then(|o| o.remove("HostConfig")).unwrap_or_default();
+        ContainerFacts::from_inspect(&serde_json::json!({ "Config": config, "HostConfig": host_config }))
+    }
+
     /// Builds the facts from `GET /containers/{id}/json`.
     pub fn from_inspect(v: &Value) -> ContainerFacts {
         let hc = &v["HostConfig"];

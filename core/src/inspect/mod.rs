@@ -137,6 +137,34 @@ impl Engine {
         Ok(report::container_report(facts, kernel, engine))
     }
 
+    /// Applies a one-click fix (`docker update`) to a container as it is, then reviews it again,
+    /// the kernel's values re-read, so the caller sees whether it took effect.
+    pub async fn apply_quick_fix(
+        &self,
+        c: &ContainerRef,
+        fix: rules::QuickFix,
+        host: &HostRoot,
+        engine: Option<&EngineFacts>,
+    ) -> Result<ContainerReport> {
+        fix.validate()?;
+        let body = match fix {
+            rules::QuickFix::PidsLimit { limit } => {
+                bollard::models::ContainerUpdateBody { pids_limit: Some(limit), ..Default::default() }
+            }
+            // Swap stays at most as large as the memory again (docker's own default for --memory).
+            rules::QuickFix::Memory { bytes } => bollard::models::ContainerUpdateBody {
+                memory: Some(bytes),
+                memory_swap: Some(bytes.saturating_mul(2)),
+                ..Default::default()
+            },
+            rules::QuickFix::Cpus { nano_cpus } => {
+                bollard::models::ContainerUpdateBody { nano_cpus: Some(nano_cpus), ..Default::default() }
+            }
+        };
+        self.docker.update_container(c.as_str(), body).await.map_err(|e| self.fail(e))?;
+        self.review_container(c, host, engine).await
+    }
+
     /// An image's review, by the image ID a container runs (`sha256:<hex>`).
     pub async fn review_image(&self, reference: &str, image_id: &str) -> Result<ImageReport> {
         let hex = image_id.strip_prefix("sha256:").unwrap_or(image_id);

@@ -5,4 +5,5 @@ pub mod engine;
 pub mod exec;
 pub mod images;
 pub mod run;
+pub mod security;
 pub mod system;

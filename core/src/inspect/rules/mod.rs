@@ -112,6 +112,22 @@ pub enum QuickFix {
     },
 }
 
+impl QuickFix {
+    /// Refuses limits the engine would refuse or that would break the container outright.
+    pub fn validate(&self) -> crate::Result<()> {
+        let ok = match *self {
+            QuickFix::PidsLimit { limit } => (8..=4_194_304).contains(&limit),
+            QuickFix::Memory { bytes } => bytes >= 6 << 20,
+            QuickFix::Cpus { nano_cpus } => nano_cpus >= 10_000_000,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(crate::Error::invalid("fix: the limit is out of range (pids 8–4194304, memory ≥ 6 MiB, CPUs ≥ 0.01)"))
+        }
+    }
+}
+
 /// A rule that fired, with what it saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

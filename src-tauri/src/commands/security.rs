@@ -1,0 +1,39 @@
+use crate::state::AppState;
+use bulkhead_core::inspect::host::HostRoot;
+use bulkhead_core::inspect::report::{AuditReport, ContainerReport};
+use bulkhead_core::inspect::rules::QuickFix;
+use bulkhead_core::inspect::AuditOptions;
+use bulkhead_core::{ContainerRef, Error};
+use tauri::State;
+
+/// The whole review: the engine and host first, then every container (and its image).
+#[tauri::command]
+pub async fn security_audit(state: State<'_, AppState>) -> Result<AuditReport, Error> {
+    let engine = state.watcher.engine()?;
+    engine.audit(&AuditOptions { containers: Vec::new(), images: true }, &HostRoot::default()).await
+}
+
+/// One container's review, with the kernel's values read now.
+#[tauri::command]
+pub async fn security_review(state: State<'_, AppState>, container: String) -> Result<ContainerReport, Error> {
+    let c = ContainerRef::parse(&container)?;
+    let engine = state.watcher.engine()?;
+    let host = HostRoot::default();
+    let facts = engine.engine_facts(&host).await?;
+    engine.review_container(&c, &host, Some(&facts)).await
+}
+
+/// Applies a one-click limit (`docker update`) and returns the review re-read from the kernel.
+#[tauri::command]
+pub async fn security_fix(
+    state: State<'_, AppState>,
+    container: String,
+    fix: QuickFix,
+) -> Result<ContainerReport, Error> {
+    let c = ContainerRef::parse(&container)?;
+    fix.validate()?;
+    let engine = state.watcher.engine()?;
+    let host = HostRoot::default();
+    let facts = engine.engine_facts(&host).await?;
+    engine.apply_quick_fix(&c, fix, &host, Some(&facts)).await
+}
