@@ -544,6 +544,65 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     client.close().await.unwrap();
 }
 
+/// The security review in the window: a container without a pids limit shows the finding, one
+/// click sets the limit, and the kernel's pids.max changes (read from the cgroup file itself).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pids_finding_is_fixed_in_one_click_and_the_kernel_shows_it() {
+    let _serial = SERIAL.lock().await;
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let id = create_container(&mut cleanup, &unique_name("e2e-sec"), &["sleep", "300"], None).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let c = bulkhead_core::ContainerRef::parse(&id).unwrap();
+    let host = bulkhead_core::inspect::host::HostRoot::default();
+    let pids_file =
+        engine.review_container(&c, &host, None).await.unwrap().kernel.cgroup.known().unwrap().pids_file.clone();
+    assert_eq!(std::fs::read_to_string(&pids_file).unwrap().trim(), "max");
+
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    // Every row carries a grade once the review has run.
+    let badge = wait_for(
+        &client,
+        &format!("[data-testid=container-row][data-id='{id}'] [data-testid=grade]"),
+        Duration::from_secs(30),
+    )
+    .await;
+    let grade = badge.attr("data-grade").await.unwrap().unwrap_or_default();
+    assert!(["C", "D", "F"].contains(&grade.as_str()), "an unlimited root container is not well isolated: {grade}");
+
+    click(&client, &format!("[data-testid=container-row][data-id='{id}'] td.name")).await;
+    click(&client, "[data-testid=tab-security]").await;
+    wait_for(&client, "[data-testid=gauge-pids][data-max=max]", Duration::from_secs(10)).await;
+    let finding =
+        wait_for(&client, "[data-testid=finding][data-rule='container.no-pids-limit']", Duration::from_secs(10)).await;
+    finding.find(Locator::Css("summary")).await.unwrap().click().await.unwrap();
+    let text = finding.text().await.unwrap();
+    assert!(text.contains("pids.max = max") && text.contains("5.29"), "evidence and the CIS reference: {text}");
+    // The namespace picture: the pid namespace is the container's own, not the host's.
+    let pid_ns = wait_for(&client, "[data-testid=ns-pid]", Duration::from_secs(5)).await;
+    assert_eq!(pid_ns.attr("data-shared").await.unwrap().as_deref(), Some("false"));
+    screenshot(&client, "security-tab").await;
+
+    finding.find(Locator::Css("[data-testid=quick-fix]")).await.unwrap().click().await.unwrap();
+    let max = wait_for(&client, "[data-testid=gauge-pids][data-max='512']", Duration::from_secs(10)).await;
+    let shown = max.find(Locator::Css("[data-testid=kernel-pids-max]")).await.unwrap().text().await.unwrap();
+    assert_eq!(shown, "512");
+    assert_eq!(std::fs::read_to_string(&pids_file).unwrap().trim(), "512", "the kernel's own file says so");
+    assert!(
+        client.find(Locator::Css("[data-testid=finding][data-rule='container.no-pids-limit']")).await.is_err(),
+        "the finding is gone after the fix"
+    );
+
+    click(&client, "[data-testid=nav-security]").await;
+    wait_for(&client, &format!("[data-testid=risk-row][data-id='{id}']"), Duration::from_secs(15)).await;
+    wait_for(&client, "[data-testid=posture]", Duration::from_secs(5)).await;
+    screenshot(&client, "security").await;
+    client.close().await.unwrap();
+}
+
 /// `make bench`: output into xterm.js in the real window vs the same output through core alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: run by `make bench`"]

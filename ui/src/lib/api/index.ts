@@ -26,6 +26,9 @@ import type { ExecRequest } from './bindings/ExecRequest';
 import type { ExecEvent } from './bindings/ExecEvent';
 import type { ExecOpened } from './bindings/ExecOpened';
 import type { ShellDiagnostics } from './bindings/ShellDiagnostics';
+import type { AuditReport } from './bindings/AuditReport';
+import type { ContainerReport } from './bindings/ContainerReport';
+import type { QuickFix } from './bindings/QuickFix';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -65,6 +68,19 @@ export type { ExecRequest } from './bindings/ExecRequest';
 export type { ExecEvent } from './bindings/ExecEvent';
 export type { ExecOpened } from './bindings/ExecOpened';
 export type { ShellDiagnostics } from './bindings/ShellDiagnostics';
+export type { AuditReport } from './bindings/AuditReport';
+export type { ContainerReport } from './bindings/ContainerReport';
+export type { EngineReport } from './bindings/EngineReport';
+export type { ImageReport } from './bindings/ImageReport';
+export type { Finding } from './bindings/Finding';
+export type { Severity } from './bindings/Severity';
+export type { QuickFix } from './bindings/QuickFix';
+export type { Comparison } from './bindings/Comparison';
+export type { KernelFacts } from './bindings/KernelFacts';
+export type { CgroupFacts } from './bindings/CgroupFacts';
+export type { NamespaceFact } from './bindings/NamespaceFact';
+export type { Probe } from './bindings/Probe';
+export type { EngineFacts } from './bindings/EngineFacts';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -164,6 +180,11 @@ export const api = {
   execResize: (session: number, cols: number, rows: number) => call<void>('exec_resize', { session, cols, rows }),
   execAck: (session: number, bytes: number) => call<void>('exec_ack', { session, bytes }),
   execClose: (session: number) => call<boolean>('exec_close', { session }),
+  /** The whole security review: engine and host, every container, their images. */
+  securityAudit: () => call<AuditReport>('security_audit'),
+  securityReview: (container: string) => call<ContainerReport>('security_review', { container }),
+  /** Applies a one-click limit; the review comes back re-read from the kernel. */
+  securityFix: (container: string, fix: QuickFix) => call<ContainerReport>('security_fix', { container, fix }),
   /** Opens an https URL in the user's browser (after the UI asked them). */
   openUrl: (url: string) => call<void>('open_url', { url }),
 };

@@ -1,0 +1,71 @@
+// The security review of every container, refreshed when the containers list changes
+// (debounced: a burst of events costs one audit).
+import { api, toAppError, type AppError, type AuditReport, type ContainerReport, type Finding, type Severity } from './api';
+
+export const severities: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Findings by severity, most severe first, empty groups left out. */
+export function groupBySeverity(findings: Finding[]): { severity: Severity; findings: Finding[] }[] {
+  return severities
+    .map((severity) => ({ severity, findings: findings.filter((f) => f.severity === severity) }))
+    .filter((g) => g.findings.length > 0);
+}
+
+export function counts(findings: Finding[]): Record<Severity, number> {
+  const c: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of findings) c[f.severity] += 1;
+  return c;
+}
+
+class Security {
+  report: AuditReport | null = $state(null);
+  error: AppError | null = $state(null);
+  loading = $state(false);
+  private signature = '';
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private again = false;
+
+  /** The containers changed (ids and states): audit again shortly. */
+  schedule(signature: string, delay = 500) {
+    if (signature === this.signature) return;
+    this.signature = signature;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.refresh();
+    }, delay);
+  }
+
+  async refresh() {
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
+    this.loading = true;
+    try {
+      this.report = await api.securityAudit();
+      this.error = null;
+    } catch (e) {
+      this.error = toAppError(e);
+    } finally {
+      this.loading = false;
+    }
+    if (this.again) {
+      this.again = false;
+      void this.refresh();
+    }
+  }
+
+  of(id: string): ContainerReport | undefined {
+    return this.report?.containers.find((c) => c.id === id);
+  }
+
+  /** A fresher review of one container (after a fix) replaces its row. */
+  update(r: ContainerReport) {
+    if (!this.report) return;
+    const i = this.report.containers.findIndex((c) => c.id === r.id);
+    if (i >= 0) this.report.containers[i] = r;
+  }
+}
+
+export const security = new Security();
