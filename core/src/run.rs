@@ -156,8 +156,11 @@ pub struct FieldIssue {
 pub struct RunCheck {
     pub errors: Vec<FieldIssue>,
     pub warnings: Vec<FieldIssue>,
-    /// What the security review would say of a container run this way (before it exists).
+    /// What the security review would say of a container run this way (before it exists),
+    /// from the form alone: the image's own USER and HEALTHCHECK are not known here.
     pub findings: Vec<crate::inspect::rules::Finding>,
+    pub security_score: u8,
+    pub security_grade: String,
     /// `docker run …`, quoted for a POSIX shell.
     pub command: String,
 }
@@ -550,7 +553,15 @@ pub fn check(req: &RunRequest) -> RunCheck {
         ),
         Err(_) => Vec::new(),
     };
-    RunCheck { errors: plan.err().unwrap_or_default(), warnings, findings, command: render(req) }
+    let (security_score, security_grade) = crate::inspect::report::score(&findings);
+    RunCheck {
+        errors: plan.err().unwrap_or_default(),
+        warnings,
+        findings,
+        security_score,
+        security_grade,
+        command: render(req),
+    }
 }
 
 /// The `docker run …` line that does what the form says.

@@ -528,3 +528,66 @@ fn reports_serialise_to_the_documented_schema_and_sarif() {
     broken["runs"][0]["results"][0]["level"] = "severe".into();
     assert!(schema::check(&broken, &schema::sarif_schema()).is_err());
 }
+
+#[test]
+fn the_run_form_is_reviewed_before_the_container_exists() {
+    use bulkhead_core::run::{self, MountRequest, PortRequest, RunRequest};
+    let risky = RunRequest {
+        image: "busybox:1.36".into(),
+        ports: vec![PortRequest {
+            host_ip: "0.0.0.0".into(),
+            host_port: "80".into(),
+            container_port: "80".into(),
+            ..Default::default()
+        }],
+        mounts: vec![MountRequest {
+            source: "/var/run/docker.sock".into(),
+            target: "/var/run/docker.sock".into(),
+            read_only: false,
+        }],
+        ..Default::default()
+    };
+    let c = run::check(&risky);
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    let ids: Vec<&str> = c.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    for want in [
+        "container.api-socket",
+        "container.ports-all-interfaces",
+        "container.privileged-port",
+        "container.no-pids-limit",
+    ] {
+        assert!(ids.contains(&want), "{want}: {ids:?}");
+    }
+    assert_eq!(c.security_grade, "F");
+
+    let careful = RunRequest {
+        image: "busybox:1.36".into(),
+        ports: vec![PortRequest {
+            host_ip: "127.0.0.1".into(),
+            host_port: "8080".into(),
+            container_port: "80".into(),
+            ..Default::default()
+        }],
+        pids_limit: "100".into(),
+        memory: "128m".into(),
+        cpus: "0.5".into(),
+        user: "1000".into(),
+        read_only: true,
+        no_new_privileges: true,
+        ..Default::default()
+    };
+    let c = run::check(&careful);
+    let ids: Vec<&str> = c.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    for gone in [
+        "container.ports-all-interfaces",
+        "container.no-pids-limit",
+        "container.no-memory-limit",
+        "container.no-cpu-limit",
+        "container.root-user",
+        "container.writable-rootfs",
+        "container.no-new-privileges-off",
+    ] {
+        assert!(!ids.contains(&gone), "{gone}: {ids:?}");
+    }
+    assert!(c.security_score > 90, "{}: {ids:?}", c.security_score);
+}

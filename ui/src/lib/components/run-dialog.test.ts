@@ -11,6 +11,8 @@ vi.mock('../api', async (importOriginal) => {
 
 const { default: RunDialog } = await import('./RunDialog.svelte');
 
+const clean = { findings: [], securityScore: 100, securityGrade: 'A' };
+
 beforeEach(() => {
   runCheck.mockReset();
   runContainer.mockReset();
@@ -23,6 +25,7 @@ describe('RunDialog', () => {
       errors: [{ field: 'pidsLimit', message: '0 does not mean unlimited' }],
       warnings: [{ field: 'ports.0.hostIp', message: 'every network interface' }],
       command: 'docker run -d --pids-limit 0 busybox',
+      ...clean,
     });
     const { findByTestId, getByTestId } = render(RunDialog, { image: 'busybox', images: [], onclose: () => {}, onstarted: () => {} });
     expect((await findByTestId('error-pidsLimit')).textContent).toContain('0 does not mean unlimited');
@@ -33,7 +36,7 @@ describe('RunDialog', () => {
   });
 
   it('sends the form to the backend and reports a typed failure', async () => {
-    runCheck.mockResolvedValue({ errors: [], warnings: [], command: 'docker run -d busybox' });
+    runCheck.mockResolvedValue({ errors: [], warnings: [], command: 'docker run -d busybox', ...clean });
     runContainer.mockRejectedValue({ kind: 'conflict', message: 'The name is taken' });
     const started = vi.fn();
     const { findByTestId, getByTestId } = render(RunDialog, { image: 'busybox', images: [], onclose: () => {}, onstarted: started });
@@ -47,7 +50,7 @@ describe('RunDialog', () => {
   });
 
   it('fills the form from a pasted line and names what it could not apply', async () => {
-    runCheck.mockResolvedValue({ errors: [], warnings: [], command: '' });
+    runCheck.mockResolvedValue({ errors: [], warnings: [], command: '', ...clean });
     runParse.mockResolvedValue({
       request: { ...(await import('../run')).emptyRequest('nginx'), name: 'web', pidsLimit: '6' },
       unsupported: ['--privileged'],
@@ -58,5 +61,34 @@ describe('RunDialog', () => {
     expect((await findByTestId('run-paste-note')).textContent).toContain('--privileged');
     expect((getByTestId('run-name') as HTMLInputElement).value).toBe('web');
     expect((getByTestId('run-pids') as HTMLInputElement).value).toBe('6');
+  });
+
+  it('shows what the security review would find before the container exists', async () => {
+    runCheck.mockResolvedValue({
+      errors: [],
+      warnings: [],
+      command: 'docker run -d --privileged busybox',
+      findings: [
+        {
+          ruleId: 'container.privileged',
+          severity: 'critical',
+          title: 'Runs privileged',
+          why: 'every capability',
+          evidence: ['HostConfig.Privileged = true'],
+          fix: 'Remove --privileged',
+          cis: '5.5',
+          owasp: 'RULE #3',
+          quickFix: null,
+        },
+      ],
+      securityScore: 60,
+      securityGrade: 'F',
+    });
+    const { findByTestId } = render(RunDialog, { image: 'busybox', images: [], onclose: () => {}, onstarted: () => {} });
+    const box = await findByTestId('run-security');
+    expect(box.dataset.grade).toBe('F');
+    expect(box.textContent).toContain('1 critical');
+    expect(box.textContent).toContain('Runs privileged');
+    expect(box.textContent).toContain('CIS Docker Benchmark 5.5');
   });
 });

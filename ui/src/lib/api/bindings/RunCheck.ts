@@ -7,9 +7,10 @@ import type { Finding } from "./Finding";
  */
 export type RunCheck = { errors: Array<FieldIssue>, warnings: Array<FieldIssue>, 
 /**
- * What the security review would say of a container run this way (before it exists).
+ * What the security review would say of a container run this way (before it exists),
+ * from the form alone: the image's own USER and HEALTHCHECK are not known here.
  */
-findings: Array<Finding>, 
+findings: Array<Finding>, securityScore: number, securityGrade: string, 
 /**
  * `docker run …`, quoted for a POSIX shell.
  */
