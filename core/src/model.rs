@@ -335,6 +335,8 @@ pub struct ShellDiagnostics {
     pub terminal_sessions: u32,
     /// Tasks serving terminal sessions (input and output) that are still alive, closed or not.
     pub terminal_tasks: u32,
+    /// Containers that started with a critical isolation risk, newest first (the last 20).
+    pub alerts: Vec<String>,
     pub streams: u32,
     pub list_streams: u32,
 }

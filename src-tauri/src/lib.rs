@@ -1,5 +1,6 @@
 //! The desktop shell: wires core into Tauri. Business logic lives in bulkhead-core.
 
+pub mod alerts;
 pub mod cli;
 pub mod commands;
 pub mod sessions;
@@ -14,8 +15,17 @@ use tauri::{Builder, Manager, Runtime};
 pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     // The watcher starts with the app, before any window, and runs on Tauri's async runtime.
     let watcher = Watcher::start_on(tauri::async_runtime::handle().inner(), Endpoint::from_env());
-    builder.manage(AppState::new(watcher)).plugin(tauri_plugin_shell::init()).plugin(navigation_guard()).invoke_handler(
-        tauri::generate_handler![
+    let alerts_from = watcher.clone();
+    builder
+        .manage(AppState::new(watcher))
+        .plugin(tauri_plugin_shell::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(navigation_guard())
+        .setup(move |app| {
+            alerts::start(app.handle().clone(), &alerts_from);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
             commands::engine::engine_status,
             commands::engine::retry_connect,
             commands::engine::watch_lists,
@@ -53,8 +63,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::security::security_audit,
             commands::security::security_review,
             commands::security::security_fix,
-        ],
-    )
+        ])
 }
 
 /// Keeps every webview on the app's own origin: hostile text can't navigate the window away.

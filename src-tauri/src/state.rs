@@ -15,6 +15,8 @@ pub struct AppState {
     /// Log and stats streams, by the id the backend issued.
     streams: Mutex<HashMap<u32, JoinHandle<()>>>,
     next_stream: AtomicU32,
+    /// The latest alerts (newest first), for the System page.
+    alerts: Mutex<Vec<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -29,6 +31,7 @@ impl AppState {
             list_streams: Mutex::default(),
             streams: Mutex::default(),
             next_stream: AtomicU32::new(1),
+            alerts: Mutex::default(),
         }
     }
 
@@ -83,9 +86,17 @@ impl AppState {
         bulkhead_core::model::ShellDiagnostics {
             terminal_sessions: count(lock(&self.sessions).values().filter(|s| !s.is_finished()).count()),
             terminal_tasks: count(crate::sessions::live_tasks()),
+            alerts: lock(&self.alerts).clone(),
             streams: count(lock(&self.streams).values().filter(|t| !t.inner().is_finished()).count()),
             list_streams: count(lock(&self.list_streams).values().filter(|t| !t.inner().is_finished()).count()),
         }
+    }
+
+    pub fn record_alert(&self, a: bulkhead_core::inspect::alerts::Alert, notified: bool) {
+        let mut alerts = lock(&self.alerts);
+        let how = if notified { "notified" } else { "no notification service" };
+        alerts.insert(0, format!("{} — {} ({how})", a.title, a.body));
+        alerts.truncate(20);
     }
 
     pub fn close_session(&self, id: u32) -> bool {

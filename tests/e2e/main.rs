@@ -600,6 +600,29 @@ async fn the_pids_finding_is_fixed_in_one_click_and_the_kernel_shows_it() {
     wait_for(&client, &format!("[data-testid=risk-row][data-id='{id}']"), Duration::from_secs(15)).await;
     wait_for(&client, "[data-testid=posture]", Duration::from_secs(5)).await;
     screenshot(&client, "security").await;
+
+    // A container that starts with the host's PID namespace raises an alert.
+    let risky = unique_name("e2e-alert");
+    let rid = create_container(
+        &mut cleanup,
+        &risky,
+        &["sleep", "300"],
+        Some(bollard::models::HostConfig { pid_mode: Some("host".into()), ..Default::default() }),
+    )
+    .await;
+    docker().start_container(&rid, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        click(&client, "[data-testid=nav-system]").await;
+        let alerts = wait_for(&client, "[data-testid=alerts]", Duration::from_secs(5)).await.text().await.unwrap();
+        if alerts.contains(&risky) {
+            assert!(alerts.contains("process namespace"), "{alerts}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no alert for {risky}: {alerts}");
+        click(&client, "[data-testid=nav-security]").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     client.close().await.unwrap();
 }
 

@@ -294,3 +294,29 @@ async fn a_one_click_limit_takes_effect_in_the_kernel() {
     assert_eq!(after.kernel.cgroup.known().unwrap().cpu_quota_us, Some(100_000), "1 CPU = 100 ms per 100 ms");
     assert!(!after.findings.iter().any(|f| f.quick_fix.is_some()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_that_starts_with_the_hosts_pid_namespace_raises_an_alert() {
+    use bulkhead_core::inspect::alerts::watch_alerts;
+    use futures_util::StreamExt;
+    let _ = engine().await;
+    let mut cleanup = Cleanup::new();
+    let watcher =
+        bulkhead_core::Watcher::start_on(&tokio::runtime::Handle::current(), bulkhead_core::Endpoint::from_env());
+    let mut alerts = Box::pin(watch_alerts(&watcher, HostRoot::default()));
+    // Let the watcher connect and take its snapshot before anything starts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while watcher.engine().is_err() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let calm = started(&mut cleanup, hardened()).await;
+    let risky = started(&mut cleanup, HostConfig { pid_mode: Some("host".into()), ..Default::default() }).await;
+    let a = tokio::time::timeout(std::time::Duration::from_secs(10), alerts.next())
+        .await
+        .expect("an alert within 10 s")
+        .expect("the alert stream goes on");
+    assert_eq!(a.container_id, risky.as_str(), "only the risky container raises one (not {})", calm.as_str());
+    assert_eq!(a.rule_ids, vec!["container.host-pid".to_owned()]);
+    assert!(a.title.contains("critical"), "{}", a.title);
+}

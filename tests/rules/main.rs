@@ -591,3 +591,56 @@ fn the_run_form_is_reviewed_before_the_container_exists() {
     }
     assert!(c.security_score > 90, "{}: {ids:?}", c.security_score);
 }
+
+#[test]
+fn alerts_are_raised_for_starts_with_critical_isolation_findings_only() {
+    use bulkhead_core::inspect::alerts::{alert_for, StartTracker};
+    use bulkhead_core::model::{ConnectionState, ContainerState, ContainerSummary, EngineStatus, ListEvent};
+    let summary = |id: &str, state: ContainerState| ContainerSummary {
+        id: id.into(),
+        short_id: id.into(),
+        name: id.into(),
+        image: "app:1".into(),
+        image_id: String::new(),
+        command: String::new(),
+        state,
+        status: String::new(),
+        ports: vec![],
+        created: 0,
+    };
+    let mut t = StartTracker::default();
+    let snapshot = ListEvent::Snapshot {
+        status: EngineStatus {
+            state: ConnectionState::Connected,
+            endpoint: "unix:///var/run/docker.sock".into(),
+            api_version: None,
+            engine_api_version: None,
+            engine_version: None,
+            error: None,
+        },
+        containers: vec![summary("a", ContainerState::Running)],
+        images: vec![],
+    };
+    assert!(t.observe(&snapshot).is_empty(), "already running at start: no alert");
+    assert!(t.observe(&ListEvent::ContainerChanged(summary("a", ContainerState::Running))).is_empty(), "still running");
+    assert_eq!(t.observe(&ListEvent::ContainerChanged(summary("b", ContainerState::Running))), vec!["b"]);
+    t.observe(&ListEvent::ContainerChanged(summary("a", ContainerState::Exited)));
+    assert_eq!(
+        t.observe(&ListEvent::ContainerChanged(summary("a", ContainerState::Running))),
+        vec!["a"],
+        "a restart counts"
+    );
+
+    let mut c = hardened();
+    let quiet = report::container_report(c.clone(), KernelFacts::unknown("test"), None);
+    assert!(alert_for(&quiet).is_none());
+    c.pid_mode = "host".into();
+    c.mounts[0].source = "/var/run/docker.sock".into();
+    let loud = report::container_report(c, KernelFacts::unknown("test"), None);
+    let a = alert_for(&loud).expect("an alert");
+    assert_eq!(a.rule_ids, vec!["container.api-socket", "container.host-pid"]);
+    // Serious but not an isolation break: no alert.
+    let mut c = hardened();
+    c.cap_add = vec!["SYS_ADMIN".into()];
+    assert!(alert_for(&report::container_report(c, KernelFacts::unknown("test"), None)).is_none());
+}

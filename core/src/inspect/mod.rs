@@ -5,6 +5,7 @@
 //! - `rules`: the catalogue, rules as data plus pure checks;
 //! - `report`: scores, JSON, SARIF, the table.
 
+pub mod alerts;
 pub mod facts;
 pub mod host;
 pub mod report;

@@ -8,4 +8,8 @@ export type ShellDiagnostics = { terminalSessions: number,
 /**
  * Tasks serving terminal sessions (input and output) that are still alive, closed or not.
  */
-terminalTasks: number, streams: number, listStreams: number, };
+terminalTasks: number, 
+/**
+ * Containers that started with a critical isolation risk, newest first (the last 20).
+ */
+alerts: Array<string>, streams: number, listStreams: number, };

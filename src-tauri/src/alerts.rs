@@ -1,0 +1,27 @@
+//! Desktop notifications for containers that start with a critical isolation risk. Core decides
+//! what is an alert; this sends it (from Rust: the webview has no notification permission) and
+//! keeps the last few for the System page.
+
+use crate::state::AppState;
+use bulkhead_core::inspect::alerts::watch_alerts;
+use bulkhead_core::inspect::host::HostRoot;
+use bulkhead_core::Watcher;
+use futures_util::StreamExt;
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+pub fn start<R: Runtime>(app: AppHandle<R>, watcher: &Watcher) {
+    let alerts = watch_alerts(watcher, HostRoot::default());
+    tauri::async_runtime::spawn(async move {
+        let mut alerts = std::pin::pin!(alerts);
+        while let Some(a) = alerts.next().await {
+            let shown = app.notification().builder().title(&a.title).body(&a.body).show();
+            if let Err(e) = &shown {
+                eprintln!("bulkhead: could not show a desktop notification ({e}): {}: {}", a.title, a.body);
+            }
+            if let Some(state) = app.try_state::<AppState>() {
+                state.record_alert(a, shown.is_ok());
+            }
+        }
+    });
+}
