@@ -41,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "security_audit",
     "security_review",
     "security_fix",
+    "security_harden_plan",
+    "security_harden",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@ use crate::build::{BuildEvent, BuildRequest};
 use crate::error::{Error, ErrorKind};
 use crate::exec::ExecRequest;
 use crate::inspect::facts::{ContainerFacts, EngineFacts, MountFact, PortFact, Probe, SocketFacts};
+use crate::inspect::harden::{Change, HardenOutcome, HardenPlan};
 use crate::inspect::host::{CgroupFacts, KernelFacts, NamespaceFact, ProcStatus};
 use crate::inspect::report::{AuditReport, Comparison, ContainerReport, EngineReport, ImageReport, Summary};
 use crate::inspect::rules::{Finding, QuickFix, Severity};
@@ -84,5 +85,8 @@ pub fn all() -> Vec<(String, String)> {
         render::<EngineReport>(&cfg),
         render::<Summary>(&cfg),
         render::<AuditReport>(&cfg),
+        render::<Change>(&cfg),
+        render::<HardenPlan>(&cfg),
+        render::<HardenOutcome>(&cfg),
     ]
 }

@@ -63,6 +63,8 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::security::security_audit,
             commands::security::security_review,
             commands::security::security_fix,
+            commands::security::security_harden_plan,
+            commands::security::security_harden,
         ])
 }
 

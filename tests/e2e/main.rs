@@ -623,6 +623,32 @@ async fn the_pids_finding_is_fixed_in_one_click_and_the_kernel_shows_it() {
         click(&client, "[data-testid=nav-security]").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+
+    // Recreate it hardened: the diff first, then the same name with its own PID namespace.
+    click(&client, "[data-testid=nav-containers]").await;
+    click(&client, &format!("[data-testid=container-row][data-id='{rid}'] td.name")).await;
+    click(&client, "[data-testid=tab-security]").await;
+    wait_for(&client, "[data-testid=ns-pid][data-shared=true]", Duration::from_secs(10)).await;
+    click(&client, "[data-testid=harden-open]").await;
+    let plan = wait_for(&client, "[data-testid=harden-plan]", Duration::from_secs(10)).await;
+    let diff = plan.text().await.unwrap();
+    assert!(diff.contains("--pid") && diff.contains("--pids-limit") && diff.contains("no-new-privileges"), "{diff}");
+    screenshot(&client, "harden-plan").await;
+    click(&client, "[data-testid=harden-confirm]").await;
+    // The window moves to the new container: same name, its own PID namespace.
+    wait_for(&client, "[data-testid=ns-pid][data-shared=false]", Duration::from_secs(20)).await;
+    let all = docker()
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions { all: true, ..Default::default() }))
+        .await
+        .unwrap();
+    let new = all
+        .iter()
+        .find(|c| c.names.as_ref().is_some_and(|n| n.iter().any(|n| n == &format!("/{risky}"))))
+        .expect("same name");
+    let new_id = new.id.clone().unwrap_or_default();
+    cleanup.container(&new_id);
+    assert_ne!(new_id, rid, "a new container");
+    assert_eq!(new.state.as_ref().map(|s| s.to_string()).as_deref(), Some("running"));
     client.close().await.unwrap();
 }
 

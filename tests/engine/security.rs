@@ -320,3 +320,123 @@ async fn a_container_that_starts_with_the_hosts_pid_namespace_raises_an_alert() 
     assert_eq!(a.rule_ids, vec!["container.host-pid".to_owned()]);
     assert!(a.title.contains("critical"), "{}", a.title);
 }
+
+#[tokio::test]
+async fn recreate_hardened_shows_the_diff_keeps_name_and_data_and_takes_effect() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let name = unique_name("harden");
+    let port = free_port();
+    let vol = format!("{name}-data");
+    let id = create_container_with(
+        &mut cleanup,
+        &name,
+        ContainerCreateBody {
+            cmd: Some(vec!["sh".into(), "-c".into(), "echo kept > /data/file; sleep 300".into()]),
+            env: Some(vec!["MODE=prod".into()]),
+            host_config: Some(HostConfig {
+                cap_add: Some(vec!["SYS_ADMIN".into(), "SYS_TIME".into()]),
+                pid_mode: Some("host".into()),
+                binds: Some(vec![format!("{vol}:/data"), "/var/run:/hostrun".into()]),
+                port_bindings: Some(HashMap::from([(
+                    "80/tcp".to_owned(),
+                    Some(vec![PortBinding { host_ip: Some("0.0.0.0".into()), host_port: Some(port.to_string()) }]),
+                )])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let c = ContainerRef::parse(&id).unwrap();
+    let plan = engine.harden_plan(&c).await.unwrap();
+    let settings: Vec<&str> = plan.changes.iter().map(|ch| ch.setting.as_str()).collect();
+    for want in ["--cap-add", "--pid", "--security-opt", "--pids-limit", "-v /var/run:/hostrun"] {
+        assert!(settings.contains(&want), "{want}: {settings:?}");
+    }
+    assert!(settings.iter().any(|s| s.starts_with("-p ")), "{settings:?}");
+
+    let out = engine.recreate_hardened(&c).await.unwrap();
+    cleanup.container(&out.id);
+    assert_eq!(out.name, name);
+    let new = ContainerRef::parse(&out.id).unwrap();
+    let v = engine.inspect_container(&new).await.unwrap();
+    assert_eq!(v["Name"], format!("/{name}"));
+    assert_eq!(v["State"]["Running"], true);
+    assert_eq!(
+        v["HostConfig"]["CapAdd"],
+        serde_json::json!(["SYS_TIME"]),
+        "the dangerous capability went, the other stayed"
+    );
+    assert_eq!(v["HostConfig"]["PidsLimit"], 512);
+    assert!(v["Config"]["Env"].as_array().unwrap().iter().any(|e| e == "MODE=prod"));
+    // The data volume came along; the socket directory did not.
+    let (code, out_text) = exec_output(&new, "cat /data/file; ls /hostrun 2>&1 | head -1").await;
+    assert_eq!(code, 0);
+    assert!(out_text.starts_with("kept"), "{out_text}");
+    // The review says so, and the kernel agrees.
+    let r = engine.review_container(&new, &HostRoot::default(), None).await.unwrap();
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    for gone in [
+        "container.host-pid",
+        "container.dangerous-capabilities",
+        "container.api-socket",
+        "container.ports-all-interfaces",
+        "container.no-pids-limit",
+    ] {
+        assert!(!ids.contains(&gone), "{gone}: {ids:?}");
+    }
+    assert_eq!(r.kernel.shares("pid"), Some(false));
+    // The original is kept, stopped and renamed, until the user removes it.
+    let orig = engine.inspect_container(&c).await.unwrap();
+    assert_eq!(orig["State"]["Running"], false);
+    assert_eq!(orig["Name"], format!("/{}", out.original_name));
+    let _ = docker().remove_volume(&vol, None::<bollard::query_parameters::RemoveVolumeOptions>).await;
+}
+
+#[tokio::test]
+async fn recreate_hardened_rolls_back_when_the_new_container_does_not_stay_up() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let name = unique_name("harden-rb");
+    // A program that only runs without no-new-privileges: hardening breaks it.
+    let script = "grep -q 'NoNewPrivs:.*0' /proc/self/status && sleep 300";
+    let id = create_container(&mut cleanup, &name, &["sh", "-c", script], None).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let c = ContainerRef::parse(&id).unwrap();
+    let e = engine.recreate_hardened(&c).await.expect_err("the new one exits at once");
+    assert!(e.message.contains("original is back"), "{}", e.message);
+    let v = engine.inspect_container(&c).await.unwrap();
+    assert_eq!(v["Name"], format!("/{name}"), "the original has its name back");
+    assert_eq!(v["State"]["Running"], true, "and runs again");
+    // No hardened leftover under any name.
+    let all = docker()
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions { all: true, ..Default::default() }))
+        .await
+        .unwrap();
+    let same_image_and_cmd =
+        all.iter().filter(|x| x.command.as_deref().is_some_and(|cmd| cmd.contains("NoNewPrivs"))).count();
+    assert_eq!(same_image_and_cmd, 1, "only the original is left");
+}
+
+async fn exec_output(c: &ContainerRef, script: &str) -> (i64, String) {
+    let engine = engine().await;
+    let mut s = engine
+        .exec(
+            c,
+            &bulkhead_core::exec::ExecRequest {
+                command: format!("sh -c {:?}", script),
+                tty: false,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    while let Some(b) = s.output.next().await.unwrap() {
+        out.extend_from_slice(&b);
+    }
+    let code = engine.session_exit_code(&s.target).await.unwrap().unwrap_or(-1);
+    (code, String::from_utf8_lossy(&out).into_owned())
+}

@@ -145,6 +145,8 @@ fn every_container_command_refuses_a_climbing_id_before_the_engine() {
         ("logs_save", json!({ "id": "..", "options": {} })),
         ("security_review", json!({ "container": "../images/x" })),
         ("security_fix", json!({ "container": "../x", "fix": { "kind": "pidsLimit", "limit": 512 } })),
+        ("security_harden_plan", json!({ "container": "../../x" })),
+        ("security_harden", json!({ "container": "a b" })),
     ];
     for (cmd, args) in calls {
         let err = invoke(&w, cmd, args).unwrap_err();

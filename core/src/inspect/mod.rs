@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod facts;
+pub mod harden;
 pub mod host;
 pub mod report;
 pub mod rules;

@@ -1,4 +1,5 @@
 use crate::state::AppState;
+use bulkhead_core::inspect::harden::{HardenOutcome, HardenPlan};
 use bulkhead_core::inspect::host::HostRoot;
 use bulkhead_core::inspect::report::{AuditReport, ContainerReport};
 use bulkhead_core::inspect::rules::QuickFix;
@@ -36,4 +37,18 @@ pub async fn security_fix(
     let host = HostRoot::default();
     let facts = engine.engine_facts(&host).await?;
     engine.apply_quick_fix(&c, fix, &host, Some(&facts)).await
+}
+
+/// What "Recreate hardened" would change, as a diff.
+#[tauri::command]
+pub async fn security_harden_plan(state: State<'_, AppState>, container: String) -> Result<HardenPlan, Error> {
+    let c = ContainerRef::parse(&container)?;
+    state.watcher.engine()?.harden_plan(&c).await
+}
+
+/// Recreates the container hardened; on failure the original is back as it was.
+#[tauri::command]
+pub async fn security_harden(state: State<'_, AppState>, container: String) -> Result<HardenOutcome, Error> {
+    let c = ContainerRef::parse(&container)?;
+    state.watcher.engine()?.recreate_hardened(&c).await
 }

@@ -29,6 +29,8 @@ import type { ShellDiagnostics } from './bindings/ShellDiagnostics';
 import type { AuditReport } from './bindings/AuditReport';
 import type { ContainerReport } from './bindings/ContainerReport';
 import type { QuickFix } from './bindings/QuickFix';
+import type { HardenPlan } from './bindings/HardenPlan';
+import type { HardenOutcome } from './bindings/HardenOutcome';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -75,6 +77,9 @@ export type { ImageReport } from './bindings/ImageReport';
 export type { Finding } from './bindings/Finding';
 export type { Severity } from './bindings/Severity';
 export type { QuickFix } from './bindings/QuickFix';
+export type { HardenPlan } from './bindings/HardenPlan';
+export type { HardenOutcome } from './bindings/HardenOutcome';
+export type { Change } from './bindings/Change';
 export type { Comparison } from './bindings/Comparison';
 export type { KernelFacts } from './bindings/KernelFacts';
 export type { CgroupFacts } from './bindings/CgroupFacts';
@@ -185,6 +190,9 @@ export const api = {
   securityReview: (container: string) => call<ContainerReport>('security_review', { container }),
   /** Applies a one-click limit; the review comes back re-read from the kernel. */
   securityFix: (container: string, fix: QuickFix) => call<ContainerReport>('security_fix', { container, fix }),
+  securityHardenPlan: (container: string) => call<HardenPlan>('security_harden_plan', { container }),
+  /** Recreates the container hardened; on failure the original is back as it was. */
+  securityHarden: (container: string) => call<HardenOutcome>('security_harden', { container }),
   /** Opens an https URL in the user's browser (after the UI asked them). */
   openUrl: (url: string) => call<void>('open_url', { url }),
 };
