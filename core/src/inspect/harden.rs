@@ -209,9 +209,7 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
                     );
                     continue;
                 }
-                let sensitive = super::rules::runtime::SENSITIVE_PATHS
-                    .iter()
-                    .any(|p| src == p || (*p != "/" && src.starts_with(&format!("{p}/"))));
+                let sensitive = super::rules::runtime::is_sensitive(src);
                 let mut opts = vec![if *rw && !sensitive { "rw" } else { "ro" }.to_owned()];
                 if *rw && sensitive {
                     change(&format!("-v {src}:{dest}"), "read-write".into(), "read-only".into());

@@ -591,7 +591,7 @@ fn normalise(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-fn is_sensitive(source: &str) -> bool {
+pub fn is_sensitive(source: &str) -> bool {
     let s = normalise(source);
     SENSITIVE_PATHS.iter().any(|p| s == *p || (*p != "/" && s.starts_with(&format!("{p}/"))))
 }
