@@ -258,9 +258,10 @@ async fn bulkhead_audit_runs_headless_with_formats_and_exit_codes() {
     schema::check(&sarif, &schema::sarif_schema()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sarif["version"], "2.1.0");
 
-    let (code, out, _) = run(&[&good, "--fail-on", "low"]);
+    let (code, out, _) = run(&[&good, "--fail-on", "low", "--images"]);
     assert_eq!(code, Some(1), "the hardened container still has low findings (no healthcheck)");
     assert!(out.contains(&good) && out.contains("GRADE"), "{out}");
+    assert!(out.contains("Image bulkhead-test/busybox:fixture") && out.contains("image.no-user"), "{out}");
 
     let (code, _, err) = run(&["--format", "xml"]);
     assert_eq!(code, Some(2));

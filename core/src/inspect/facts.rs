@@ -67,6 +67,8 @@ pub struct ContainerFacts {
     pub id: String,
     pub name: String,
     pub image: String,
+    /// The image's ID (sha256:…) the container was created from.
+    pub image_id: String,
     pub running: bool,
     /// The main process's PID on the engine's host; 0 when not running.
     pub pid: u32,
@@ -241,6 +243,7 @@ impl ContainerFacts {
             id: s(&v["Id"]),
             name: s(&v["Name"]).trim_start_matches('/').to_owned(),
             image: s(&cfg["Image"]),
+            image_id: s(&v["Image"]),
             running: state["Running"].as_bool().unwrap_or(false),
             pid: state["Pid"].as_u64().and_then(|p| u32::try_from(p).ok()).unwrap_or(0),
             privileged: hc["Privileged"].as_bool().unwrap_or(false),

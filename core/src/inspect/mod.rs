@@ -215,10 +215,8 @@ impl Engine {
         if opts.images {
             let mut seen = std::collections::HashSet::new();
             for c in &containers {
-                let v = self.get_json(&format!("/containers/{}/json", c.id)).await;
-                let Ok(v) = v else { continue };
-                let id = v["Image"].as_str().unwrap_or_default().to_owned();
-                if seen.insert(id.clone()) {
+                let id = c.facts.image_id.clone();
+                if !id.is_empty() && seen.insert(id.clone()) {
                     if let Ok(r) = self.review_image(&c.image, &id).await {
                         images.push(r);
                     }

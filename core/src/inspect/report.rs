@@ -419,6 +419,17 @@ impl AuditReport {
                 s.push_str(&format!("      {:<8} {:<34} {}\n", f.severity.as_str(), f.rule_id, f.evidence.join("; ")));
             }
         }
+        for i in &self.images {
+            s.push_str(&format!("\nImage {}\n", i.reference));
+            for f in &i.findings {
+                s.push_str(&format!(
+                    "  {:<8} {:<30} {}\n",
+                    f.severity.as_str().to_uppercase(),
+                    f.rule_id,
+                    f.evidence.join("; ")
+                ));
+            }
+        }
         s.push_str(&format!(
             "\n{} containers; findings: {} critical, {} high, {} medium, {} low, {} info\n",
             self.summary.containers,

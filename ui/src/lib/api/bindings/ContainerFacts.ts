@@ -5,7 +5,11 @@ import type { PortFact } from "./PortFact";
 /**
  * A container's configuration as the review needs it.
  */
-export type ContainerFacts = { id: string, name: string, image: string, running: boolean, 
+export type ContainerFacts = { id: string, name: string, image: string, 
+/**
+ * The image's ID (sha256:…) the container was created from.
+ */
+imageId: string, running: boolean, 
 /**
  * The main process's PID on the engine's host; 0 when not running.
  */
