@@ -45,7 +45,7 @@ impl ApiVersion {
         (u32::from(self.major) << 16) | u32::from(self.minor)
     }
     fn decode(v: u32) -> Option<ApiVersion> {
-        (v != 0).then(|| ApiVersion { major: (v >> 16) as u16, minor: (v & 0xffff) as u16 })
+        (v != 0).then_some(ApiVersion { major: (v >> 16) as u16, minor: (v & 0xffff) as u16 })
     }
 }
 

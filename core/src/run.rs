@@ -1002,7 +1002,8 @@ mod tests {
 
     #[test]
     fn bad_inputs_name_their_field() {
-        let cases: Vec<(Box<dyn Fn(&mut RunRequest)>, &str)> = vec![
+        type Case = (Box<dyn Fn(&mut RunRequest)>, &'static str);
+        let cases: Vec<Case> = vec![
             (Box::new(|r| r.image = "../x".into()), "image"),
             (Box::new(|r| r.image = String::new()), "image"),
             (Box::new(|r| r.name = "-bad".into()), "name"),

@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn quotes_round_trip() {
-        for words in [vec!["echo", "it's", "a b", "", "$HOME", "x=1", "\"q\""]] {
+        for words in [vec!["echo", "it's", "a b", "", "$HOME", "x=1", "\"q\""], vec!["ls", "-l"]] {
             assert_eq!(split(&join(&words)).unwrap(), words);
         }
         assert_eq!(quote("127.0.0.1:8080:80/tcp"), "127.0.0.1:8080:80/tcp");

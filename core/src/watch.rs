@@ -304,20 +304,18 @@ impl Batch {
         let Some(actor) = ev.actor else { return };
         let Some(id) = actor.id.filter(|id| !id.is_empty()) else { return };
         match ev.typ {
-            Some(T::CONTAINER) => {
-                if !action.starts_with("exec_") && !IGNORED_CONTAINER_ACTIONS.contains(&action.as_str()) {
-                    self.containers.insert(id);
-                }
+            Some(T::CONTAINER)
+                if !action.starts_with("exec_") && !IGNORED_CONTAINER_ACTIONS.contains(&action.as_str()) =>
+            {
+                self.containers.insert(id);
             }
-            Some(T::IMAGE) => {
-                if !matches!(action.as_str(), "push" | "save") {
-                    if action == "tag" {
-                        if let Some(name) = actor.attributes.as_ref().and_then(|a| a.get("name")) {
-                            self.tags.insert(name.clone());
-                        }
+            Some(T::IMAGE) if !matches!(action.as_str(), "push" | "save") => {
+                if action == "tag" {
+                    if let Some(name) = actor.attributes.as_ref().and_then(|a| a.get("name")) {
+                        self.tags.insert(name.clone());
                     }
-                    self.images.insert(id);
                 }
+                self.images.insert(id);
             }
             _ => {}
         }

@@ -1,6 +1,9 @@
 //! End to end: the built `bulkhead` in a real window (WebKitGTK under Xvfb), driven through
 //! tauri-driver + WebKitWebDriver, against the real engine.
 
+// Tests may panic on what must not fail.
+#![allow(clippy::unwrap_used)]
+
 use bulkhead_tests::e2e::{wait_for, Display, Driver};
 use bulkhead_tests::*;
 use fantoccini::{Client, Locator};
@@ -460,7 +463,7 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     // The prompt is back when the last line of the screen is busybox's "/ # ".
     loop {
         let tail = terminal_tail(&client, &tab_id, 5).await;
-        if tail.lines().filter(|l| !l.trim().is_empty()).last().is_some_and(|l| l.trim_end() == "/ #") {
+        if tail.lines().rfind(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_end() == "/ #") {
             break;
         }
         assert!(t0.elapsed() < Duration::from_secs(10), "no prompt after Ctrl-C: {tail}");

@@ -1,6 +1,9 @@
 //! Live-engine tests of bulkhead-core: a real Docker engine, test-labelled objects with unique
 //! names, cleanup that runs even when a test panics.
 
+// Tests may panic on what must not fail.
+#![allow(clippy::unwrap_used)]
+
 mod actions;
 mod exec;
 mod images;

@@ -2,6 +2,9 @@
 //! The engine is deliberately unreachable here: what is tested is the shell — argument names,
 //! the `{kind, message}` error shape, refusal of bad IDs before any engine call, and the ACL.
 
+// Tests may panic on what must not fail.
+#![allow(clippy::unwrap_used)]
+
 use serde_json::{json, Value};
 use std::sync::Once;
 use tauri::ipc::{CallbackFn, InvokeBody};

@@ -1,6 +1,9 @@
 //! The rule catalogue, table-driven on hand-built facts (no engine), and kernel truth read from
 //! fixture host trees: cgroup v1 and v2, cgroupfs and systemd drivers.
 
+// Tests may panic on what must not fail.
+#![allow(clippy::unwrap_used)]
+
 use bulkhead_core::inspect::facts::{ContainerFacts, EngineFacts, ImageFacts, MountFact, PortFact, Probe, SocketFacts};
 use bulkhead_core::inspect::host::{HostRoot, KernelFacts};
 use bulkhead_core::inspect::report::{self, AuditReport, EngineReport};
@@ -79,6 +82,8 @@ fn fired(c: &ContainerFacts) -> Vec<String> {
 }
 
 type Mutation = fn(&mut ContainerFacts);
+type ImageMutation = fn(&mut ImageFacts);
+type EngineMutation = fn(&mut EngineFacts);
 
 /// (rule, a change that must make it fire).
 const CONTAINER_CASES: &[(&str, Mutation)] = &[
@@ -210,7 +215,7 @@ fn image_rules() {
         ..Default::default()
     };
     assert_eq!(rules::check_image(&good), vec![]);
-    let cases: [(&str, fn(&mut ImageFacts)); 6] = [
+    let cases: [(&str, ImageMutation); 6] = [
         ("image.no-user", |i| i.user = String::new()),
         ("image.no-healthcheck", |i| i.healthcheck = false),
         ("image.add-instead-of-copy", |i| i.history.push("ADD https://example.com/a.tgz /opt # buildkit".into())),
@@ -235,7 +240,7 @@ fn image_rules() {
 #[test]
 fn engine_rules() {
     assert_eq!(rules::check_engine(&engine_facts()), vec![]);
-    let cases: [(&str, fn(&mut EngineFacts)); 11] = [
+    let cases: [(&str, EngineMutation); 11] = [
         ("engine.tcp-unencrypted", |e| e.tcp_plain = true),
         ("engine.socket-permissions", |e| {
             if let Probe::Known { value } = &mut e.socket {

@@ -7,6 +7,9 @@
 //!   and nothing else: never an object a test did not create.
 //! - `fixture_image()` builds `FROM scratch` + Debian's static busybox; no registry is needed.
 
+// Tests may panic on what must not fail.
+#![allow(clippy::unwrap_used)]
+
 pub mod e2e;
 pub mod proxy;
 pub mod registry;
@@ -160,7 +163,7 @@ impl Drop for Cleanup {
                     let opts = ListImagesOptions { all: true, filters: Some(filters), ..Default::default() };
                     // Children before parents: newest first.
                     let mut found = d.list_images(Some(opts)).await.unwrap_or_default();
-                    found.sort_by(|a, b| b.created.cmp(&a.created));
+                    found.sort_by_key(|i| std::cmp::Reverse(i.created));
                     for i in found {
                         let _ = d
                             .remove_image(&i.id, Some(RemoveImageOptions { force: true, ..Default::default() }), None)
