@@ -8,7 +8,7 @@ CARGO ?= cargo
 APP := target/debug/bulkhead
 E2E_APP := target/e2e/bulkhead
 
-.PHONY: run test bench ui app icons bindings check-core-free-of-tauri lint fmt package clean-test-objects setup-run setup-test docker
+.PHONY: run test bench ui app icons bindings rules-doc check-core-free-of-tauri lint fmt package clean-test-objects setup-run setup-test docker
 
 # The app copes without an engine (it says why and reconnects), so a failure to start one is
 # reported but does not stop the window from opening.
@@ -52,6 +52,10 @@ app: ui
 # Rewrites ui/src/lib/api/bindings from the Rust types (the test suite fails when they are stale).
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p bulkhead-core --features ts --test bindings
+
+# Rewrites docs/rules.md from the rule catalogue (the test suite fails when it is stale).
+rules-doc:
+	UPDATE_RULES_DOC=1 $(CARGO) test -p bulkhead-tests --test rules the_rules_document_is_fresh
 
 check-core-free-of-tauri:
 	@if $(CARGO) tree -p bulkhead-core -e normal --prefix none | grep -qiE '^tauri'; then \

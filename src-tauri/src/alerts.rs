@@ -11,7 +11,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
 pub fn start<R: Runtime>(app: AppHandle<R>, watcher: &Watcher) {
-    let alerts = watch_alerts(watcher, HostRoot::default());
+    let alerts = watch_alerts(watcher, HostRoot::from_env());
     tauri::async_runtime::spawn(async move {
         let mut alerts = std::pin::pin!(alerts);
         while let Some(a) = alerts.next().await {

@@ -104,7 +104,7 @@ pub fn audit(words: &[String]) -> i32 {
             let facts = engine.container_facts(c).await?;
             ids.push(ContainerRef::parse(&facts.id)?);
         }
-        engine.audit(&AuditOptions { containers: ids, images: args.images }, &HostRoot::default()).await
+        engine.audit(&AuditOptions { containers: ids, images: args.images }, &HostRoot::from_env()).await
     });
     let report = match result {
         Ok(r) => r,

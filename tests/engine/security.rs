@@ -263,6 +263,21 @@ async fn bulkhead_audit_runs_headless_with_formats_and_exit_codes() {
     assert!(out.contains(&good) && out.contains("GRADE"), "{out}");
     assert!(out.contains("Image bulkhead-test/busybox:fixture") && out.contains("image.no-user"), "{out}");
 
+    // Kernel facts come from the host root: the real one, or $BULKHEAD_HOST_ROOT.
+    docker().start_container(&good, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let (_, out, _) = run(&[&good, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["containers"][0]["kernel"]["cgroup"]["status"], "known", "{}", json["containers"][0]["kernel"]);
+    let elsewhere = std::process::Command::new(&app)
+        .args(["audit", &good, "--format", "json"])
+        .env("BULKHEAD_HOST_ROOT", "/nonexistent-bulkhead-root")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&elsewhere.stdout).unwrap();
+    let cgroup = &json["containers"][0]["kernel"]["cgroup"];
+    assert_eq!(cgroup["status"], "unknown", "{cgroup}");
+    assert!(cgroup["reason"].as_str().unwrap().contains("/nonexistent-bulkhead-root/proc/"), "{cgroup}");
+
     let (code, _, err) = run(&["--format", "xml"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown format"), "{err}");

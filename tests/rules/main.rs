@@ -649,3 +649,15 @@ fn alerts_are_raised_for_starts_with_critical_isolation_findings_only() {
     c.cap_add = vec!["SYS_ADMIN".into()];
     assert!(alert_for(&report::container_report(c, KernelFacts::unknown("test"), None)).is_none());
 }
+
+/// docs/rules.md is the catalogue; `make rules-doc` rewrites it.
+#[test]
+fn the_rules_document_is_fresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules.md");
+    let want = rules::catalogue_markdown();
+    if std::env::var_os("UPDATE_RULES_DOC").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "docs/rules.md is stale: run `make rules-doc`");
+}

@@ -198,6 +198,15 @@ fn why(path: &Path, e: &std::io::Error) -> String {
 }
 
 impl HostRoot {
+    /// `/`, or $BULKHEAD_HOST_ROOT when set (Bulkhead in a container with the host's / mounted
+    /// at, say, /host; or a fixture tree).
+    pub fn from_env() -> HostRoot {
+        match std::env::var_os("BULKHEAD_HOST_ROOT") {
+            Some(p) if !p.is_empty() => HostRoot::new(p),
+            _ => HostRoot::default(),
+        }
+    }
+
     pub fn new(root: impl Into<PathBuf>) -> HostRoot {
         HostRoot { root: root.into() }
     }

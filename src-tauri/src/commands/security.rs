@@ -11,7 +11,7 @@ use tauri::State;
 #[tauri::command]
 pub async fn security_audit(state: State<'_, AppState>) -> Result<AuditReport, Error> {
     let engine = state.watcher.engine()?;
-    engine.audit(&AuditOptions { containers: Vec::new(), images: true }, &HostRoot::default()).await
+    engine.audit(&AuditOptions { containers: Vec::new(), images: true }, &HostRoot::from_env()).await
 }
 
 /// One container's review, with the kernel's values read now.
@@ -19,7 +19,7 @@ pub async fn security_audit(state: State<'_, AppState>) -> Result<AuditReport, E
 pub async fn security_review(state: State<'_, AppState>, container: String) -> Result<ContainerReport, Error> {
     let c = ContainerRef::parse(&container)?;
     let engine = state.watcher.engine()?;
-    let host = HostRoot::default();
+    let host = HostRoot::from_env();
     let facts = engine.engine_facts(&host).await?;
     engine.review_container(&c, &host, Some(&facts)).await
 }
@@ -34,7 +34,7 @@ pub async fn security_fix(
     let c = ContainerRef::parse(&container)?;
     fix.validate()?;
     let engine = state.watcher.engine()?;
-    let host = HostRoot::default();
+    let host = HostRoot::from_env();
     let facts = engine.engine_facts(&host).await?;
     engine.apply_quick_fix(&c, fix, &host, Some(&facts)).await
 }

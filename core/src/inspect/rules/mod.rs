@@ -181,6 +181,35 @@ pub fn catalogue() -> Vec<&'static Rule> {
         .collect()
 }
 
+/// The catalogue as a Markdown document (docs/rules.md is this, checked fresh by the tests).
+pub fn catalogue_markdown() -> String {
+    let mut s = String::from(
+        "# Bulkhead's security rules\n\nGenerated from `core/src/inspect/rules/` (`make rules-doc`). Rule IDs are stable. \
+         CIS: CIS Docker Benchmark v1.6.0. OWASP: OWASP Docker Security Cheat Sheet.\n",
+    );
+    for (scope, heading) in [
+        (Scope::Container, "Container runtime"),
+        (Scope::Image, "Image (configuration and history; nothing from the image runs)"),
+        (Scope::Engine, "Engine and host"),
+    ] {
+        s.push_str(&format!(
+            "\n## {heading}\n\n| ID | Severity | Title | CIS | OWASP | Fix |\n|---|---|---|---|---|---|\n"
+        ));
+        for r in catalogue().into_iter().filter(|r| r.scope == scope) {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                r.id,
+                r.severity,
+                r.title,
+                r.cis.unwrap_or("—"),
+                r.owasp.unwrap_or("—"),
+                r.fix.replace('|', "\\|")
+            ));
+        }
+    }
+    s
+}
+
 pub fn rule(id: &str) -> Option<&'static Rule> {
     catalogue().into_iter().find(|r| r.id == id)
 }
