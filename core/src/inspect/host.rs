@@ -187,14 +187,31 @@ impl Default for HostRoot {
     }
 }
 
-fn why(path: &Path, e: &std::io::Error) -> String {
-    match e.kind() {
+/// Why a host fact could not be read; it becomes the "unknown" reason the user sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Unreadable(String);
+
+impl<T> From<Unreadable> for Probe<T> {
+    fn from(u: Unreadable) -> Self {
+        Probe::Unknown { reason: u.0 }
+    }
+}
+
+fn probe<T>(r: Result<T, Unreadable>) -> Probe<T> {
+    match r {
+        Ok(value) => Probe::Known { value },
+        Err(u) => u.into(),
+    }
+}
+
+fn why(path: &Path, e: &std::io::Error) -> Unreadable {
+    Unreadable(match e.kind() {
         IoKind::NotFound => format!("{} does not exist", path.display()),
         IoKind::PermissionDenied => {
             format!("{} cannot be read without root (permission denied)", path.display())
         }
         _ => format!("{}: {e}", path.display()),
-    }
+    })
 }
 
 impl HostRoot {
@@ -216,12 +233,12 @@ impl HostRoot {
         self.root.join(p.trim_start_matches('/'))
     }
 
-    fn read(&self, p: &str) -> Result<String, String> {
+    fn read(&self, p: &str) -> Result<String, Unreadable> {
         let path = self.path(p);
         std::fs::read_to_string(&path).map_err(|e| why(&path, &e))
     }
 
-    fn link(&self, p: &str) -> Result<String, String> {
+    fn link(&self, p: &str) -> Result<String, Unreadable> {
         let path = self.path(p);
         std::fs::read_link(&path).map(|t| t.to_string_lossy().into_owned()).map_err(|e| why(&path, &e))
     }
@@ -237,7 +254,7 @@ impl HostRoot {
         }
         let cgroup_file = match self.read(&format!("/proc/{pid}/cgroup")) {
             Ok(t) => t,
-            Err(reason) => {
+            Err(Unreadable(reason)) => {
                 return KernelFacts::unknown(&format!(
                     "{reason}: the engine's processes are not visible here (it runs in a VM or another PID namespace)"
                 ))
@@ -251,29 +268,16 @@ impl HostRoot {
             ));
         }
         KernelFacts {
-            cgroup: match self.cgroup(container_id, &paths) {
-                Ok(c) => Probe::Known { value: c },
-                Err(r) => Probe::unknown(r),
-            },
-            namespaces: match self.namespaces(pid) {
-                Ok(n) => Probe::Known { value: n },
-                Err(r) => Probe::unknown(r),
-            },
-            uid_map: match self.read(&format!("/proc/{pid}/uid_map")) {
-                Ok(t) => Probe::Known { value: parse_uid_map(&t) },
-                Err(r) => Probe::unknown(r),
-            },
-            status: match self.read(&format!("/proc/{pid}/status")) {
-                Ok(t) => match parse_status(&t) {
-                    Some(s) => Probe::Known { value: s },
-                    None => Probe::unknown(format!("/proc/{pid}/status has no CapEff line")),
-                },
-                Err(r) => Probe::unknown(r),
-            },
+            cgroup: probe(self.cgroup(container_id, &paths)),
+            namespaces: probe(self.namespaces(pid)),
+            uid_map: probe(self.read(&format!("/proc/{pid}/uid_map")).map(|t| parse_uid_map(&t))),
+            status: probe(self.read(&format!("/proc/{pid}/status")).and_then(|t| {
+                parse_status(&t).ok_or_else(|| Unreadable(format!("/proc/{pid}/status has no CapEff line")))
+            })),
         }
     }
 
-    fn cgroup(&self, container_id: &str, paths: &[(String, String)]) -> Result<CgroupFacts, String> {
+    fn cgroup(&self, container_id: &str, paths: &[(String, String)]) -> Result<CgroupFacts, Unreadable> {
         let unified = self.path("/sys/fs/cgroup/cgroup.controllers").exists();
         let of = |controller: &str| -> Option<String> {
             paths
@@ -295,13 +299,13 @@ impl HostRoot {
             let candidates = [format!("/docker/{container_id}"), format!("/system.slice/docker-{container_id}.scope")];
             candidates.into_iter().find(|c| self.path(&format!("{dir}{c}/{file}")).exists())
         };
-        let num = |p: &str| -> Result<Option<u64>, String> {
+        let num = |p: &str| -> Result<Option<u64>, Unreadable> {
             let t = self.read(p)?;
             let t = t.trim();
             if t == "max" {
                 return Ok(None);
             }
-            let n: u64 = t.parse().map_err(|_| format!("{p}: unexpected content {t:?}"))?;
+            let n: u64 = t.parse().map_err(|_| Unreadable(format!("{p}: unexpected content {t:?}")))?;
             // cgroup v1 says "no limit" with a huge page-aligned number.
             Ok(if n >= (1u64 << 62) { None } else { Some(n) })
         };
@@ -310,7 +314,7 @@ impl HostRoot {
             let path = of("")
                 .filter(|p| p != "/")
                 .or_else(|| guess("/sys/fs/cgroup", "pids.max"))
-                .ok_or_else(|| "the container's cgroup was not found under /sys/fs/cgroup".to_owned())?;
+                .ok_or_else(|| Unreadable("the container's cgroup was not found under /sys/fs/cgroup".into()))?;
             let dir = format!("/sys/fs/cgroup{path}");
             let pids_file = format!("{dir}/pids.max");
             let (quota, period) = match self.read(&format!("{dir}/cpu.max")) {
@@ -334,10 +338,10 @@ impl HostRoot {
                 path,
             })
         } else {
-            let pids_path = of("pids")
-                .filter(|p| p != "/")
-                .or_else(|| guess("/sys/fs/cgroup/pids", "pids.max"))
-                .ok_or_else(|| "the container's pids cgroup was not found under /sys/fs/cgroup/pids".to_owned())?;
+            let pids_path =
+                of("pids").filter(|p| p != "/").or_else(|| guess("/sys/fs/cgroup/pids", "pids.max")).ok_or_else(
+                    || Unreadable("the container's pids cgroup was not found under /sys/fs/cgroup/pids".into()),
+                )?;
             let pids_dir = format!("/sys/fs/cgroup/pids{pids_path}");
             let pids_file = format!("{pids_dir}/pids.max");
             let mem = of("memory").filter(|p| p != "/").unwrap_or_else(|| pids_path.clone());
@@ -367,7 +371,7 @@ impl HostRoot {
         }
     }
 
-    fn namespaces(&self, pid: u32) -> Result<Vec<NamespaceFact>, String> {
+    fn namespaces(&self, pid: u32) -> Result<Vec<NamespaceFact>, Unreadable> {
         let mut out = Vec::new();
         let reference = if self.link("/proc/1/ns/pid").is_ok() { "/proc/1" } else { "/proc/self" };
         for kind in NAMESPACES {
@@ -382,7 +386,9 @@ impl HostRoot {
                     host_reference: reference.into(),
                 }),
                 // A kernel without cgroup namespaces (before 4.6): skip that one only.
-                (Err(e), _) if kind == "cgroup" && e.contains("does not exist") => {}
+                (Err(_), _)
+                    if kind == "cgroup"
+                        && std::fs::symlink_metadata(self.path(&format!("/proc/{pid}/ns/cgroup"))).is_err() => {}
                 (Err(e), _) | (_, Err(e)) => return Err(e),
             }
         }
