@@ -532,6 +532,15 @@ fn reports_serialise_to_the_documented_schema_and_sarif() {
     let mut broken = sarif.clone();
     broken["runs"][0]["results"][0]["level"] = "severe".into();
     assert!(schema::check(&broken, &schema::sarif_schema()).is_err());
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0.into();
+    assert!(schema::check(&broken, &schema::sarif_schema()).is_err());
+    // Every result is placed: the object as a pseudo-file, and its logical location.
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(uri.starts_with("container/") || uri.starts_with("engine/") || uri.starts_with("image/"), "{uri}");
+        assert!(!uri.contains(':') && !uri.contains(' '), "{uri}");
+    }
 }
 
 #[test]

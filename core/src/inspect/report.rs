@@ -354,7 +354,15 @@ impl AuditReport {
                 "ruleIndex": index(&f.rule_id),
                 "level": level(f.severity),
                 "message": { "text": format!("{}: {} ({})", name, f.title, f.evidence.join("; ")) },
-                "locations": [{ "logicalLocations": [{ "name": name, "fullyQualifiedName": fqn, "kind": kind }] }],
+                // Code-scanning services want a physical location: the object stands in for a file
+                // (as image scanners do with image names), with its logical location alongside.
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": artifact_uri(fqn) },
+                        "region": { "startLine": 1 },
+                    },
+                    "logicalLocations": [{ "name": name, "fullyQualifiedName": fqn, "kind": kind }],
+                }],
                 "partialFingerprints": { "bulkhead/v1": format!("{}:{}", fqn, f.rule_id) },
                 "properties": { "severity": f.severity.as_str(), "evidence": f.evidence, "fix": f.fix },
             }));
@@ -441,6 +449,24 @@ impl AuditReport {
         ));
         s
     }
+}
+
+/// `container:<id>` → `container/<id>`: a relative URI, percent-encoding anything unsafe.
+fn artifact_uri(fqn: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in fqn.splitn(2, ':').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        for b in part.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 fn clip(s: &str, n: usize) -> String {
