@@ -344,6 +344,15 @@ async fn recreate_hardened_shows_the_diff_keeps_name_and_data_and_takes_effect()
     let name = unique_name("harden");
     let port = free_port();
     let vol = format!("{name}-data");
+    docker()
+        .create_volume(bollard::models::VolumeCreateRequest {
+            name: Some(vol.clone()),
+            labels: Some(test_labels()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    cleanup.volume(&vol);
     let id = create_container_with(
         &mut cleanup,
         &name,
@@ -408,7 +417,6 @@ async fn recreate_hardened_shows_the_diff_keeps_name_and_data_and_takes_effect()
     let orig = engine.inspect_container(&c).await.unwrap();
     assert_eq!(orig["State"]["Running"], false);
     assert_eq!(orig["Name"], format!("/{}", out.original_name));
-    let _ = docker().remove_volume(&vol, None::<bollard::query_parameters::RemoveVolumeOptions>).await;
 }
 
 #[tokio::test]
@@ -455,4 +463,68 @@ async fn exec_output(c: &ContainerRef, script: &str) -> (i64, String) {
     }
     let code = engine.session_exit_code(&s.target).await.unwrap().unwrap_or(-1);
     (code, String::from_utf8_lossy(&out).into_owned())
+}
+
+#[tokio::test]
+async fn recreate_hardened_keeps_the_networks_and_their_aliases() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let name = unique_name("harden-net");
+    let (net1, net2) = (format!("{name}-a"), format!("{name}-b"));
+    for n in [&net1, &net2] {
+        docker()
+            .create_network(bollard::models::NetworkCreateRequest {
+                name: n.clone(),
+                labels: Some(test_labels()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        cleanup.network(n);
+    }
+    let id = create_container_with(
+        &mut cleanup,
+        &name,
+        ContainerCreateBody {
+            cmd: Some(vec!["sleep".into(), "300".into()]),
+            host_config: Some(HostConfig { network_mode: Some(net1.clone()), ..Default::default() }),
+            networking_config: Some(bollard::models::NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    net1.clone(),
+                    bollard::models::EndpointSettings { aliases: Some(vec!["db".into()]), ..Default::default() },
+                )])),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    docker()
+        .connect_network(
+            &net2,
+            bollard::models::NetworkConnectRequest {
+                container: id.clone(),
+                endpoint_config: Some(bollard::models::EndpointSettings {
+                    aliases: Some(vec!["cache".into()]),
+                    ..Default::default()
+                }),
+            },
+        )
+        .await
+        .unwrap();
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let out = engine.recreate_hardened(&ContainerRef::parse(&id).unwrap()).await.unwrap();
+    cleanup.container(&out.id);
+    let v = engine.inspect_container(&ContainerRef::parse(&out.id).unwrap()).await.unwrap();
+    let nets = &v["NetworkSettings"]["Networks"];
+    let aliases = |n: &str| -> Vec<String> {
+        nets[n]["Aliases"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not on {n}: {nets}"))
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(aliases(&net1).contains(&"db".to_owned()), "{nets}");
+    assert!(aliases(&net2).contains(&"cache".to_owned()), "{nets}");
+    assert_eq!(v["HostConfig"]["NetworkMode"], net1.as_str());
 }

@@ -93,6 +93,29 @@ pub async fn sweep() {
                 }
             }
         }
+        let networks = d
+            .list_networks(Some(bollard::query_parameters::ListNetworksOptions { filters: Some(filters.clone()) }))
+            .await
+            .unwrap_or_default();
+        for n in networks {
+            let owner = n.labels.as_ref().and_then(|l| l.get(TEST_LABEL)).cloned().unwrap_or_default();
+            if !pid_alive(&owner) {
+                if let Some(id) = n.id {
+                    let _ = d.remove_network(&id).await;
+                }
+            }
+        }
+        let volumes = d
+            .list_volumes(Some(bollard::query_parameters::ListVolumesOptions { filters: Some(filters.clone()) }))
+            .await
+            .ok()
+            .and_then(|v| v.volumes)
+            .unwrap_or_default();
+        for v in volumes {
+            if !pid_alive(v.labels.get(TEST_LABEL).map_or("", String::as_str)) {
+                let _ = d.remove_volume(&v.name, None::<bollard::query_parameters::RemoveVolumeOptions>).await;
+            }
+        }
         let images = d
             .list_images(Some(ListImagesOptions { filters: Some(filters), ..Default::default() }))
             .await
@@ -114,6 +137,8 @@ pub struct Cleanup {
     containers: Vec<String>,
     images: Vec<String>,
     image_labels: Vec<String>,
+    networks: Vec<String>,
+    volumes: Vec<String>,
 }
 
 impl Cleanup {
@@ -131,6 +156,13 @@ impl Cleanup {
     pub fn images_labelled(&mut self, label: &str) {
         self.image_labels.push(label.to_owned());
     }
+    /// Removed after the containers.
+    pub fn network(&mut self, name: &str) {
+        self.networks.push(name.to_owned());
+    }
+    pub fn volume(&mut self, name: &str) {
+        self.volumes.push(name.to_owned());
+    }
 }
 
 impl Drop for Cleanup {
@@ -138,7 +170,10 @@ impl Drop for Cleanup {
         let containers = std::mem::take(&mut self.containers);
         let images = std::mem::take(&mut self.images);
         let labels = std::mem::take(&mut self.image_labels);
-        if containers.is_empty() && images.is_empty() && labels.is_empty() {
+        let networks = std::mem::take(&mut self.networks);
+        let volumes = std::mem::take(&mut self.volumes);
+        if containers.is_empty() && images.is_empty() && labels.is_empty() && networks.is_empty() && volumes.is_empty()
+        {
             return;
         }
         // Drop cannot await, and may run inside a runtime: do the work on a thread of its own.
@@ -153,6 +188,12 @@ impl Drop for Cleanup {
                             Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }),
                         )
                         .await;
+                }
+                for n in networks {
+                    let _ = d.remove_network(&n).await;
+                }
+                for v in volumes {
+                    let _ = d.remove_volume(&v, None::<bollard::query_parameters::RemoveVolumeOptions>).await;
                 }
                 for r in images.iter().rev() {
                     let _ =

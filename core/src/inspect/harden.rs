@@ -41,6 +41,11 @@ pub struct HardenPlan {
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub was_running: bool,
+    /// Networks the container is on besides its primary one (name, aliases): joined after
+    /// creation, as `docker network connect` does.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub extra_networks: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -257,9 +262,46 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
             o.remove(k);
         }
     }
+    // Networks: the primary one (NetworkMode) at creation with its aliases, the others joined
+    // afterwards, each with its aliases (the engine's automatic short-ID alias left out).
+    let short: String = id.chars().take(12).collect();
+    let primary = match hc["NetworkMode"].as_str().unwrap_or_default() {
+        "" | "default" => "bridge".to_owned(),
+        m => m.to_owned(),
+    };
+    let mut endpoints = serde_json::Map::new();
+    let mut extra_networks = Vec::new();
+    for (net, ep) in inspect["NetworkSettings"]["Networks"].as_object().into_iter().flatten() {
+        let aliases: Vec<String> = ep["Aliases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|a| *a != short && *a != id)
+            .map(str::to_owned)
+            .collect();
+        if *net == primary {
+            if !aliases.is_empty() {
+                endpoints.insert(net.clone(), json!({ "Aliases": aliases }));
+            }
+        } else if !matches!(primary.as_str(), "host" | "none") && !primary.starts_with("container:") {
+            extra_networks.push((net.clone(), aliases));
+        }
+    }
     let mut body = config;
     body["HostConfig"] = hc;
-    Ok(HardenPlan { container_id: id, name, changes, notes, body, was_running: inspect["State"]["Running"] == true })
+    if !endpoints.is_empty() {
+        body["NetworkingConfig"] = json!({ "EndpointsConfig": endpoints });
+    }
+    Ok(HardenPlan {
+        container_id: id,
+        name,
+        changes,
+        notes,
+        body,
+        was_running: inspect["State"]["Running"] == true,
+        extra_networks,
+    })
 }
 
 impl Engine {
@@ -319,6 +361,26 @@ impl Engine {
             }
         };
         let new = ContainerRef::parse(&new_id)?;
+        for (net, aliases) in &p.extra_networks {
+            let req = bollard::models::NetworkConnectRequest {
+                container: new_id.clone(),
+                endpoint_config: Some(bollard::models::EndpointSettings {
+                    aliases: (!aliases.is_empty()).then(|| aliases.clone()),
+                    ..Default::default()
+                }),
+            };
+            if let Err(e) = self.docker.connect_network(net, req).await.map_err(|e| self.fail(e)) {
+                self.discard(&new).await;
+                self.restore(&original, &name, p.was_running, true).await;
+                return Err(Error::new(
+                    e.kind,
+                    format!(
+                        "The hardened container could not join network {net}; the original is back as it was. ({})",
+                        e.message
+                    ),
+                ));
+            }
+        }
         if p.was_running {
             let started = self
                 .docker
@@ -340,13 +402,7 @@ impl Engine {
                 }
             };
             if let Some(why) = failure {
-                let _ = self
-                    .docker
-                    .remove_container(
-                        new.as_str(),
-                        Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }),
-                    )
-                    .await;
+                self.discard(&new).await;
                 self.restore(&original, &name, true, true).await;
                 return Err(Error::new(
                     ErrorKind::Conflict,
@@ -363,6 +419,18 @@ impl Engine {
             original_name: kept.as_str().to_owned(),
             changes: p.changes,
         })
+    }
+
+    /// Removes the new container of a failed recreation (its anonymous volumes are the
+    /// original's, named: they stay).
+    async fn discard(&self, new: &ContainerRef) {
+        let _ = self
+            .docker
+            .remove_container(
+                new.as_str(),
+                Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }),
+            )
+            .await;
     }
 
     /// Puts the original back: its name, and running if it was.
