@@ -166,46 +166,16 @@ impl ContainerFacts {
         let caps = |x: &Value| -> Vec<String> {
             strs(x).into_iter().map(|c| c.trim().to_ascii_uppercase().trim_start_matches("CAP_").to_owned()).collect()
         };
-        let mut mounts: Vec<MountFact> = Vec::new();
-        for m in v["Mounts"].as_array().into_iter().flatten() {
-            mounts.push(MountFact {
-                kind: s(&m["Type"]),
-                source: if m["Type"] == "volume" { s(&m["Name"]) } else { s(&m["Source"]) },
-                destination: s(&m["Destination"]),
-                writable: m["RW"].as_bool().unwrap_or(true),
-                propagation: s(&m["Propagation"]),
-            });
-        }
-        if mounts.is_empty() {
-            // A created (never started) container has no Mounts yet: read its configuration.
-            for b in strs(&hc["Binds"]) {
-                let parts: Vec<&str> = b.split(':').collect();
-                if parts.len() < 2 {
-                    continue;
-                }
-                let opts = parts.get(2).copied().unwrap_or_default();
-                mounts.push(MountFact {
-                    kind: if parts[0].starts_with('/') { "bind".into() } else { "volume".into() },
-                    source: parts[0].to_owned(),
-                    destination: parts[1].to_owned(),
-                    writable: !opts.split(',').any(|o| o == "ro"),
-                    propagation: opts
-                        .split(',')
-                        .find(|o| matches!(*o, "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"))
-                        .unwrap_or_default()
-                        .to_owned(),
-                });
-            }
-            for m in hc["Mounts"].as_array().into_iter().flatten() {
-                mounts.push(MountFact {
-                    kind: s(&m["Type"]),
-                    source: s(&m["Source"]),
-                    destination: s(&m["Target"]),
-                    writable: !m["ReadOnly"].as_bool().unwrap_or(false),
-                    propagation: s(&m["BindOptions"]["Propagation"]),
-                });
-            }
-        }
+        let mounts = mounts_of(v)
+            .into_iter()
+            .map(|m| MountFact {
+                kind: neutralise(&m.kind),
+                source: neutralise(&m.source),
+                destination: neutralise(&m.destination),
+                writable: m.writable,
+                propagation: neutralise(&m.propagation),
+            })
+            .collect();
         let mut ports = Vec::new();
         // Running: NetworkSettings.Ports has what was bound; created: HostConfig.PortBindings.
         let bound = &v["NetworkSettings"]["Ports"];
@@ -280,6 +250,55 @@ impl ContainerFacts {
             docker_host_env: env.iter().find_map(|e| e.strip_prefix("DOCKER_HOST=").map(str::to_owned)),
         }
     }
+}
+
+/// A container's mounts, exactly as the engine gives them (not neutralised: the hardened
+/// recreation sends them back). A started container lists them in Mounts; one that never ran
+/// has them in its configuration only (HostConfig.Binds and HostConfig.Mounts).
+pub(crate) fn mounts_of(v: &Value) -> Vec<MountFact> {
+    let s = |x: &Value| x.as_str().unwrap_or_default().to_owned();
+    let mut mounts: Vec<MountFact> = Vec::new();
+    for m in v["Mounts"].as_array().into_iter().flatten() {
+        mounts.push(MountFact {
+            kind: s(&m["Type"]),
+            source: if m["Type"] == "volume" { s(&m["Name"]) } else { s(&m["Source"]) },
+            destination: s(&m["Destination"]),
+            writable: m["RW"].as_bool().unwrap_or(true),
+            propagation: s(&m["Propagation"]),
+        });
+    }
+    if !mounts.is_empty() {
+        return mounts;
+    }
+    let hc = &v["HostConfig"];
+    for b in hc["Binds"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let parts: Vec<&str> = b.split(':').collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        let opts = parts.get(2).copied().unwrap_or_default();
+        mounts.push(MountFact {
+            kind: if parts[0].starts_with('/') { "bind".into() } else { "volume".into() },
+            source: parts[0].to_owned(),
+            destination: parts[1].to_owned(),
+            writable: !opts.split(',').any(|o| o == "ro"),
+            propagation: opts
+                .split(',')
+                .find(|o| matches!(*o, "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"))
+                .unwrap_or_default()
+                .to_owned(),
+        });
+    }
+    for m in hc["Mounts"].as_array().into_iter().flatten() {
+        mounts.push(MountFact {
+            kind: s(&m["Type"]),
+            source: s(&m["Source"]),
+            destination: s(&m["Target"]),
+            writable: !m["ReadOnly"].as_bool().unwrap_or(false),
+            propagation: s(&m["BindOptions"]["Propagation"]),
+        });
+    }
+    mounts
 }
 
 /// An image's configuration and history, as the review needs them (nothing from the image runs).

@@ -168,43 +168,11 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
         }
     }
     // Mounts: API sockets go; sensitive host paths become read-only; every volume stays, named.
-    // A container that never ran has no Mounts yet: its Binds say the same.
-    let mut mounts: Vec<(String, String, String, bool, String)> = Vec::new(); // kind, src, dest, rw, propagation
-    for m in inspect["Mounts"].as_array().into_iter().flatten() {
-        let kind = m["Type"].as_str().unwrap_or_default();
-        let src = if kind == "volume" { &m["Name"] } else { &m["Source"] };
-        mounts.push((
-            kind.to_owned(),
-            src.as_str().unwrap_or_default().to_owned(),
-            m["Destination"].as_str().unwrap_or_default().to_owned(),
-            m["RW"].as_bool().unwrap_or(true),
-            m["Propagation"].as_str().unwrap_or_default().to_owned(),
-        ));
-    }
-    let from_binds = mounts.is_empty();
-    if from_binds {
-        for b in hc["Binds"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-            let parts: Vec<&str> = b.split(':').collect();
-            if parts.len() < 2 {
-                continue;
-            }
-            let opts = parts.get(2).copied().unwrap_or_default();
-            let prop = opts
-                .split(',')
-                .find(|o| matches!(*o, "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"));
-            let kind = if parts[0].starts_with('/') { "bind" } else { "volume" };
-            mounts.push((
-                kind.into(),
-                parts[0].into(),
-                parts[1].into(),
-                !opts.split(',').any(|o| o == "ro"),
-                prop.unwrap_or_default().into(),
-            ));
-        }
-    }
+    let mounts = super::facts::mounts_of(inspect);
     let mut binds: Vec<String> = Vec::new();
-    for (kind, src, dest, rw, prop) in &mounts {
-        match kind.as_str() {
+    for m in &mounts {
+        let (src, dest, rw, prop) = (&m.source, &m.destination, m.writable, &m.propagation);
+        match m.kind.as_str() {
             "bind" => {
                 if exposes_api_socket(src) {
                     change(
@@ -215,8 +183,8 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
                     continue;
                 }
                 let sensitive = super::rules::runtime::is_sensitive(src);
-                let mut opts = vec![if *rw && !sensitive { "rw" } else { "ro" }.to_owned()];
-                if *rw && sensitive {
+                let mut opts = vec![if rw && !sensitive { "rw" } else { "ro" }.to_owned()];
+                if rw && sensitive {
                     change(&format!("-v {src}:{dest}"), "read-write".into(), "read-only".into());
                 }
                 if prop == "shared" || prop == "rshared" {
@@ -227,24 +195,22 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
                 binds.push(format!("{src}:{dest}:{}", opts.join(",")));
             }
             // Anonymous volumes too: the new container gets the same data, not a fresh volume.
-            "volume" => binds.push(format!("{src}:{dest}:{}", if *rw { "rw" } else { "ro" })),
+            "volume" => binds.push(format!("{src}:{dest}:{}", if rw { "rw" } else { "ro" })),
             _ => {}
         }
     }
     if !mounts.is_empty() {
         hc["Binds"] = json!(binds);
-        if !from_binds {
-            // Binds and volumes given with --mount are in the inspect's Mounts too: now in Binds,
-            // not twice. tmpfs mounts stay as they were.
-            let rest: Vec<Value> = hc["Mounts"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|m| !matches!(m["Type"].as_str(), Some("bind" | "volume")))
-                .cloned()
-                .collect();
-            hc["Mounts"] = if rest.is_empty() { Value::Null } else { Value::Array(rest) };
-        }
+        // Binds and volumes given with --mount are among the mounts: now in Binds, not twice.
+        // tmpfs mounts stay as they were.
+        let rest: Vec<Value> = hc["Mounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| !matches!(m["Type"].as_str(), Some("bind" | "volume")))
+            .cloned()
+            .collect();
+        hc["Mounts"] = if rest.is_empty() { Value::Null } else { Value::Array(rest) };
     }
     if hc["Memory"].as_i64().unwrap_or(0) == 0 {
         notes.push(

@@ -1,6 +1,7 @@
 // The security review of every container, refreshed when the containers list changes
 // (debounced: a burst of events costs one audit).
-import { api, toAppError, type AppError, type AuditReport, type ContainerReport, type Finding, type Severity } from './api';
+import { api, toAppError, type AppError, type AuditReport, type ContainerReport, type Finding, type QuickFix, type Severity } from './api';
+import { toaster } from './toast.svelte';
 
 export const severities: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
@@ -58,6 +59,20 @@ class Security {
 
   of(id: string): ContainerReport | undefined {
     return this.report?.containers.find((c) => c.id === id);
+  }
+
+  /** Applies a one-click fix; says whether the kernel shows it. The fresh review, or null. */
+  async applyFix(id: string, fix: QuickFix, f: Finding): Promise<ContainerReport | null> {
+    try {
+      const r = await api.securityFix(id, fix);
+      this.update(r);
+      if (r.findings.some((x) => x.ruleId === f.ruleId)) toaster.show(`The engine accepted the change, but the kernel does not show it yet: ${f.title}`, 'error');
+      else toaster.show(`Fixed: ${f.title}`);
+      return r;
+    } catch (e) {
+      toaster.show(toAppError(e).message, 'error');
+      return null;
+    }
   }
 
   /** A fresher review of one container (after a fix) replaces its row. */
