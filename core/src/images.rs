@@ -113,18 +113,9 @@ mod tests {
 // Pull, push, tag, remove, prune, history.
 
 use crate::model::{ImageHistoryRow, ProgressEvent, PruneMode, PrunePlan, PruneResult};
+use crate::text::url_component;
 use bollard::query_parameters::{CreateImageOptions, RemoveImageOptions, TagImageOptions};
 use futures_util::{Stream, StreamExt};
-
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// Says what a registry error means.
 fn registry_error(e: Error, reference: &str) -> Error {
@@ -213,8 +204,11 @@ impl Engine {
         let (repo, tag) = crate::build::split_tag(reference.as_str());
         let target = format!("{repo}:{tag}");
         let auth = crate::registry::auth_header(&repo);
-        let path =
-            format!("/images/{}/push?tag={}", encode(&repo).replace("%2F", "/").replace("%3A", ":"), encode(&tag));
+        let path = format!(
+            "/images/{}/push?tag={}",
+            url_component(&repo).replace("%2F", "/").replace("%3A", ":"),
+            url_component(&tag)
+        );
         let (endpoint, api) = (self.endpoint().clone(), self.version().api);
         let events = futures_util::stream::once(async move {
             crate::http::request_stream(&endpoint, api, "POST", &path, &[("X-Registry-Auth", auth)]).await
@@ -260,7 +254,7 @@ impl Engine {
         let body = crate::http::get(
             self.endpoint(),
             self.version().api,
-            &format!("/containers/json?all=1&filters={}", encode(&filters)),
+            &format!("/containers/json?all=1&filters={}", url_component(&filters)),
         )
         .await?;
         Ok(crate::containers::parse_container_list(&body)?.into_iter().map(|c| c.name).collect())

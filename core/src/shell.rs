@@ -1,68 +1,16 @@
 //! POSIX-shell-like splitting and quoting, for command fields and `docker run …` lines.
 //! Nothing here is ever handed to a shell: it only turns text into argument vectors and back.
 
-/// Splits `s` into words: whitespace separates; '…' is literal; "…" allows \" \\ \$ \`;
-/// a backslash outside quotes escapes the next character; a backslash-newline joins lines.
-pub fn split(s: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(ch) => cur.push(ch),
-                        None => return Err("a single quote (') is not closed".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(ch @ ('"' | '\\' | '$' | '`')) => cur.push(ch),
-                            Some('\n') => {}
-                            Some(ch) => {
-                                cur.push('\\');
-                                cur.push(ch);
-                            }
-                            None => return Err("a double quote (\") is not closed".into()),
-                        },
-                        Some(ch) => cur.push(ch),
-                        None => return Err("a double quote (\") is not closed".into()),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some('\n') => {}
-                Some(ch) => {
-                    in_word = true;
-                    cur.push(ch);
-                }
-                None => return Err("the line ends with a lone backslash".into()),
-            },
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Ok(words)
+/// Splits `s` into words as a POSIX shell would, without expanding anything (the
+/// `shell-words` crate): whitespace separates; '…' is literal; "…" allows \" \\ \$ \`; a
+/// backslash outside quotes escapes the next character; a backslash-newline joins lines; a `#`
+/// that starts a word starts a comment, to the end of the line.
+/// A lone backslash at the very end stays a backslash, as in a shell. Lines pasted with
+/// CRLF endings read as LF ones (shell-words only splits on space, tab and LF).
+/// The error (InvalidArgument) says what is wrong; callers prefix it with the field.
+pub fn split(s: &str) -> crate::Result<Vec<String>> {
+    let s = if s.contains('\r') { std::borrow::Cow::Owned(s.replace("\r\n", "\n")) } else { s.into() };
+    shell_words::split(&s).map_err(|_| crate::Error::invalid("a quote is not closed"))
 }
 
 /// Quotes a word so that `split` (and a POSIX shell) reads it back unchanged.
@@ -96,6 +44,11 @@ mod tests {
         assert_eq!(split("''").unwrap(), vec![""]);
         assert!(split("'open").is_err());
         assert!(split("\"open").is_err());
+        assert_eq!(split("x \\").unwrap(), vec!["x", "\\"]);
+        assert_eq!(split("docker run \\\r\n -d x\r\n").unwrap(), vec!["docker", "run", "-d", "x"]);
+        // A `#` that starts a word starts a comment (pasted lines often end with one).
+        assert_eq!(split("docker run -d x # the web server\n").unwrap(), vec!["docker", "run", "-d", "x"]);
+        assert_eq!(split("echo a#b '#c'").unwrap(), vec!["echo", "a#b", "#c"]);
     }
 
     #[test]

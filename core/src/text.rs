@@ -20,6 +20,15 @@ pub fn neutralise_all<I: IntoIterator<Item = String>>(items: I) -> Vec<String> {
     items.into_iter().map(|s| neutralise(&s)).collect()
 }
 
+/// Every byte but RFC 3986's unreserved ones (`A–Z a–z 0–9 - . _ ~`) is percent-encoded.
+const COMPONENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes `s` for one component of a URL: a query value, a path segment.
+pub fn url_component(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +44,12 @@ mod tests {
         assert_eq!(neutralise("x\ny\tz\u{7}"), "x\u{FFFD}y\u{FFFD}z\u{FFFD}");
         assert_eq!(neutralise("evil\u{202E}gpj.exe"), "evil\u{FFFD}gpj.exe");
         assert_eq!(neutralise("c1\u{9b}31m"), "c1\u{FFFD}31m");
+    }
+
+    #[test]
+    fn encodes_url_components() {
+        assert_eq!(url_component("/bin/sh"), "%2Fbin%2Fsh");
+        assert_eq!(url_component("a-b.c_d~e"), "a-b.c_d~e");
+        assert_eq!(url_component("x y&z=ü"), "x%20y%26z%3D%C3%BC");
     }
 }

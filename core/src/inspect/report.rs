@@ -458,13 +458,7 @@ fn artifact_uri(fqn: &str) -> String {
         if i > 0 {
             out.push('/');
         }
-        for b in part.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
+        out.push_str(&crate::text::url_component(part));
     }
     out
 }
