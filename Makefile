@@ -21,12 +21,14 @@ test: setup-test docker
 	cd ui && npm run lint && npm run check && set -o pipefail && npm test 2>&1 | tee ../target/vitest.log && npm run build
 	$(MAKE) --no-print-directory check-core-free-of-tauri
 	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	@# The app the end-to-end tests drive is built alone, so that it does not carry the tauri
 	@# `test` feature the IPC tests turn on; it embeds ui/dist (no devUrl is configured).
 	$(CARGO) build -p bulkhead
 	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
-	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features 2>&1 | tee target/cargo-test.log
-	@scripts/test-summary.sh target/vitest.log target/cargo-test.log
+	rm -f target/skipped-tests.txt
+	set -o pipefail; BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features 2>&1 | tee target/cargo-test.log
+	@BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
 bench: setup-test docker app
 	$(CARGO) bench -p bulkhead-core --bench lists --bench containers

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Adds up the counts of every test runner's log given and prints one closing line:
 #   total: N passed, N failed, N skipped
+# Tests that could not run here return early (the harness counts them as passed) after writing a
+# line to $BULKHEAD_SKIPPED (tests/support's `skip`): those count as skipped, and are named.
 # Exits non-zero when anything failed or when no test ran at all.
 set -euo pipefail
 passed=0; failed=0; skipped=0
@@ -19,5 +21,11 @@ for log in "$@"; do
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   fi
 done
+skips=${BULKHEAD_SKIPPED:-target/skipped-tests.txt}
+if [ -s "$skips" ]; then
+  n=$(wc -l < "$skips")
+  passed=$((passed - n)); skipped=$((skipped + n))
+  sed 's/^/skipped: /' "$skips"
+fi
 echo "total: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -38,6 +38,21 @@ pub fn test_labels() -> HashMap<String, String> {
     HashMap::from([(TEST_LABEL.to_owned(), std::process::id().to_string())])
 }
 
+/// Records that the calling test could not run here, and why. The test then returns: the
+/// harness counts it as passed, so `scripts/test-summary.sh` reads this file and counts it as
+/// skipped instead (`make test` clears the file before the run).
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("an unnamed test").to_owned();
+    let file = std::env::var_os("BULKHEAD_SKIPPED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/skipped-tests.txt"));
+    eprintln!("skipped: {test}: {reason}");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&file) {
+        let _ = writeln!(f, "{test}: {reason}");
+    }
+}
+
 /// A name no other test, run or process uses: `bh-test-<what>-<pid>-<n>-<time>`.
 pub fn unique_name(what: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
@@ -312,6 +327,23 @@ pub async fn create_container_with(cleanup: &mut Cleanup, name: &str, mut body: 
         .unwrap_or_else(|e| panic!("create {name}: {e}"));
     cleanup.container(&created.id);
     created.id
+}
+
+/// Creates and starts a test container whose main process is `sh` with a TTY and open input
+/// (`docker run -dit … sh`): one to attach to.
+pub async fn start_interactive_sh(cleanup: &mut Cleanup, name: &str) -> String {
+    let body = ContainerCreateBody {
+        cmd: Some(vec!["sh".into()]),
+        tty: Some(true),
+        open_stdin: Some(true),
+        ..Default::default()
+    };
+    let id = create_container_with(cleanup, name, body).await;
+    docker()
+        .start_container(&id, None::<bollard::query_parameters::StartContainerOptions>)
+        .await
+        .unwrap_or_else(|e| panic!("start {name}: {e}"));
+    id
 }
 
 /// A free TCP port on 127.0.0.1.
