@@ -12,8 +12,9 @@ sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev)
 if [ "$mode" = test ]; then
   # xvfb: a display for the window; webkit2gtk-driver: WebKitWebDriver; busybox-static: the
-  # fixture images; docker-registry: the local registry for pull/push tests.
-  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry)
+  # fixture images; docker-registry: the local registry for pull/push tests; xdotool and
+  # x11-utils (xwininfo): to see and answer the app's native file choosers under Xvfb.
+  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils)
 fi
 if ! command -v dockerd >/dev/null 2>&1 && ! timeout 5 docker version >/dev/null 2>&1; then
   pkgs+=(docker.io)

@@ -32,9 +32,14 @@ const PIECE: usize = 64 * 1024;
 const FLOOD: usize = 256 * 1024;
 const RECENT: Duration = Duration::from_secs(1);
 /// After an interrupt in a flood: output stops being discarded once the socket was quiet this
-/// long, or after `FLUSH_MAX` in all (a program that ignores ^C keeps its output).
-const QUIET: Duration = Duration::from_millis(30);
-const FLUSH_MAX: Duration = Duration::from_millis(600);
+/// long, or after `FLUSH_BYTES` or `FLUSH_MAX` in all (a program that ignores ^C keeps its
+/// output). What the engine and the shim buffer is bounded in bytes (1.2–2.3 MB measured), not
+/// in time: a slow or busy machine drains the same bytes more slowly, and a 30 ms quiet spell
+/// and a 600 ms cap ended the flush early there, leaving a megabyte to draw. So the caps are
+/// generous, and the quiet spell allows for a daemon that is not scheduled for a moment.
+const QUIET: Duration = Duration::from_millis(60);
+const FLUSH_MAX: Duration = Duration::from_secs(3);
+const FLUSH_BYTES: u64 = 32 * 1024 * 1024;
 /// How much of the end of the discarded output is kept and shown.
 const TAIL: usize = 8 * 1024;
 
@@ -104,11 +109,13 @@ pub struct ExecOutput {
 pub struct ExecInput {
     writer: tokio::io::WriteHalf<Box<dyn crate::http::ConnPub>>,
     tty: bool,
+    /// Attached to the container's main process (not a process of our own).
+    attached: bool,
     interrupted: Arc<AtomicBool>,
 }
 
 /// The two halves of a hijacked session connection, sharing the interrupt flag.
-fn halves(conn: crate::http::Hijacked, tty: bool) -> (ExecOutput, ExecInput) {
+fn halves(conn: crate::http::Hijacked, tty: bool, attached: bool) -> (ExecOutput, ExecInput) {
     let interrupted = Arc::new(AtomicBool::new(false));
     (
         ExecOutput {
@@ -121,7 +128,7 @@ fn halves(conn: crate::http::Hijacked, tty: bool) -> (ExecOutput, ExecInput) {
             recent_bytes: 0,
             discarded: 0,
         },
-        ExecInput { writer: conn.writer, tty, interrupted },
+        ExecInput { writer: conn.writer, tty, attached, interrupted },
     )
 }
 
@@ -173,7 +180,7 @@ impl ExecOutput {
         let start = Instant::now();
         let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::with_capacity(2 * TAIL);
         let mut dropped = 0u64;
-        while start.elapsed() < FLUSH_MAX {
+        while start.elapsed() < FLUSH_MAX && dropped < FLUSH_BYTES {
             let buf = match tokio::time::timeout(QUIET, self.reader.fill_buf()).await {
                 Err(_) => break, // quiet: the program is gone and the prompt is here
                 Ok(r) => r.map_err(broken)?,
@@ -271,12 +278,20 @@ impl ExecInput {
         let _ = self.writer.shutdown().await;
     }
 
-    /// Ends an interactive session the way closing a terminal window would. The engine does
-    /// not end an exec's process when its connection goes (the shell would live on, unseen), so
-    /// a TTY session first gets an interrupt and an end-of-input at the prompt (^C ^D), then the
-    /// input is closed.
-    pub async fn hang_up(mut self, tty: bool) {
-        if tty {
+    /// Ends the session the way closing its terminal tab should, whatever it is connected to.
+    ///
+    /// - A process of our own (exec): the engine does not end it when its connection goes (the
+    ///   shell would live on, unseen), so a TTY session first gets an interrupt and an
+    ///   end-of-input at the prompt (^C ^D), then its input is closed.
+    /// - The container's main process (attach): nothing is written to it and its input is not
+    ///   closed: the connection is just dropped, which detaches (the engine then closes only
+    ///   this attachment's output). ^C ^D or an end-of-input would end a `-it sh` and with it
+    ///   the container.
+    pub async fn end(mut self) {
+        if self.attached {
+            return; // dropping `self` (and the output half) closes the connection
+        }
+        if self.tty {
             let _ = self.writer.write_all(b"\x03\x04").await;
             let _ = self.writer.flush().await;
         }
@@ -292,7 +307,7 @@ impl Engine {
             let status = crate::http::head_status(
                 self.endpoint(),
                 self.version().api,
-                &format!("/containers/{}/archive?path={}", c.as_str(), shell.replace('/', "%2F")),
+                &format!("/containers/{}/archive?path={}", c.as_str(), crate::text::url_component(shell)),
             )
             .await?;
             match status {
@@ -361,7 +376,7 @@ impl Engine {
         let conn =
             crate::http::hijack(self.endpoint(), self.version().api, &format!("/exec/{}/start", created.id), &body)
                 .await?;
-        let (output, input) = halves(conn, req.tty);
+        let (output, input) = halves(conn, req.tty, false);
         let session =
             ExecSession { target: SessionTarget::Exec(created.id.clone()), command, tty: req.tty, output, input };
         if req.tty {
@@ -399,7 +414,7 @@ impl Engine {
             let _ = self.session_resize(&SessionTarget::Attach(id.clone()), cols, rows).await;
         }
         let command = [config.entrypoint.unwrap_or_default(), config.cmd.unwrap_or_default()].concat();
-        let (output, input) = halves(conn, tty);
+        let (output, input) = halves(conn, tty, true);
         Ok(ExecSession {
             target: SessionTarget::Attach(id),
             command: crate::text::neutralise_all(command),

@@ -301,18 +301,25 @@ impl Engine {
     }
 
     /// Streams the log (never followed) into a file, a chunk at a time — never the whole log
-    /// in memory. Writes `<path>.part` first and renames it, so a failure leaves no half file.
+    /// in memory. Writes a new, exclusively created `.<name>.<random>.part` file next to the
+    /// target first (never following a link, never overwriting what is there) and renames it
+    /// into place, so a failure leaves neither a half file nor a changed target.
     /// Returns the number of lines written.
     pub async fn save_logs(&self, r: &ContainerRef, opts: &LogOptions, path: &Path) -> Result<u64> {
         let opts = LogOptions { follow: false, ..opts.clone() };
-        let (mut body, mut demux) = self.log_body(r, &opts).await?;
-        let part = path.with_extension(match path.extension() {
-            Some(e) => format!("{}.part", e.to_string_lossy()),
-            None => "part".to_owned(),
-        });
         let io = |e: std::io::Error| Error::new(ErrorKind::Internal, format!("Cannot write {}: {e}", path.display()));
-        let file = tokio::fs::File::create(&part).await.map_err(io)?;
-        let mut w = tokio::io::BufWriter::with_capacity(1 << 20, file);
+        let (dir, name) = match (path.parent(), path.file_name()) {
+            (Some(d), Some(n)) => (if d.as_os_str().is_empty() { Path::new(".") } else { d }, n),
+            _ => return Err(Error::invalid(format!("Not a file to save to: {}", path.display()))),
+        };
+        let (mut body, mut demux) = self.log_body(r, &opts).await?;
+        let part = tempfile::Builder::new()
+            .prefix(&format!(".{}.", name.to_string_lossy()))
+            .suffix(".part")
+            .tempfile_in(dir)
+            .map_err(io)?;
+        let (file, part) = part.into_parts();
+        let mut w = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
         let mut lines = 0u64;
         let result: Result<()> = async {
             let mut out = Vec::new();
@@ -332,20 +339,11 @@ impl Engine {
             }
         }
         .await;
-        let result = match result {
-            Ok(()) => w.flush().await.map_err(io),
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => {
-                tokio::fs::rename(&part, path).await.map_err(io)?;
-                Ok(lines)
-            }
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&part).await;
-                Err(e)
-            }
-        }
+        result?; // `part` removes the file when dropped
+        w.flush().await.map_err(io)?;
+        w.into_inner().sync_all().await.map_err(io)?;
+        part.persist(path).map_err(|e| io(e.error))?;
+        Ok(lines)
     }
 }
 

@@ -19,6 +19,9 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .manage(AppState::new(watcher))
         .plugin(tauri_plugin_shell::init())
+        // "Browse…" (Build) and "Save log" open native dialogs from Rust; an unregistered
+        // plugin panics at its first use.
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(navigation_guard())
         .setup(move |app| {

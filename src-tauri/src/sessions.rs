@@ -77,7 +77,7 @@ pub fn start(
     data: Channel<InvokeResponseBody>,
     events: Channel<ExecEvent>,
 ) -> SessionHandle {
-    let ExecSession { target, mut output, mut input, tty, .. } = session;
+    let ExecSession { target, mut output, mut input, .. } = session;
     let (tx, mut rx) = mpsc::channel::<Input>(256);
     let acked = Arc::new(AtomicU64::new(0));
     let acked_changed = Arc::new(Notify::new());
@@ -99,8 +99,9 @@ pub fn start(
                 }
             }
         }
-        // The tab closed (or the process ended): hang up, so no shell lives on unseen.
-        input.hang_up(tty).await;
+        // The tab closed (or the process ended): core ends the session as its kind needs
+        // (an exec's shell is hung up, an attached main process is detached from).
+        input.end().await;
     });
 
     let (a, n) = (acked.clone(), acked_changed.clone());

@@ -281,13 +281,29 @@ async fn logs_tell_stdout_from_stderr_honour_tail_and_timestamps_and_follow() {
         .await;
     assert_eq!(only_err.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), vec!["err1"]);
 
-    // Saving streams the log to a file.
-    let path = std::env::temp_dir().join(format!("{}.log", unique_name("saved")));
+    // Saving streams the log to a file. A link planted where the old code wrote its `.part`
+    // file (which it followed, overwriting the link's target) changes nothing: the part file
+    // is created exclusively under a name of its own, then renamed into place.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.log");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("saved.log.part")).unwrap();
+    std::fs::write(&path, "an older log\n").unwrap();
     let n = engine.save_logs(&r, &LogOptions { tail: None, ..Default::default() }, &path).await.unwrap();
     assert_eq!(n, 3);
     let text = std::fs::read_to_string(&path).unwrap();
-    let _ = std::fs::remove_file(&path);
-    assert_eq!(text.lines().count(), 3);
+    let mut saved: Vec<_> = text.lines().collect();
+    saved.sort();
+    assert_eq!(saved, ["err1", "out1", "out2"], "{text}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me", "the planted link was not followed");
+    let mut left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    left.sort();
+    assert_eq!(left, ["saved.log", "saved.log.part", "victim"], "no part file is left behind");
+    // A folder that cannot be written to: a typed error, the target untouched.
+    let err =
+        engine.save_logs(&r, &LogOptions::default(), &dir.path().join("missing-dir").join("x.log")).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Internal, "{err:?}");
 
     // Following: new lines arrive while the container runs.
     let talker = run(

@@ -1,7 +1,7 @@
 //! Exec sessions against the real engine: echo, exit code, resize, byte-exact output through TTY
 //! and non-TTY sessions, a flood stopped by Ctrl-C, the container removed mid-session.
 
-use bulkhead_core::exec::{ExecOutput, ExecRequest};
+use bulkhead_core::exec::{ExecOutput, ExecRequest, ExecSession};
 use bulkhead_core::{ContainerRef, Engine};
 use bulkhead_tests::*;
 use sha2::{Digest, Sha256};
@@ -135,7 +135,8 @@ async fn ctrl_c_stops_a_flood() {
         s.output.discarded(),
         rest.len()
     );
-    assert!(took < Duration::from_millis(500), "Ctrl-C takes effect within half a second: {took:?}");
+    // How fast the prompt comes back is `make bench`'s (ctrl-c-in-a-flood-core); this test
+    // asserts that the mechanism engaged.
     assert!(s.output.discarded() > 0, "the engine had output buffered: it is discarded, as a tty would");
     assert!(rest.len() < 64 * 1024, "only the end of the flood is shown: {} bytes", rest.len());
     assert!(contains(&rest, b"^C"), "the interrupt is echoed");
@@ -176,18 +177,7 @@ async fn attaching_to_a_container_started_with_it_reaches_its_main_process_and_d
     let engine = engine().await;
     fixture_image().await;
     let mut cleanup = Cleanup::new();
-    let id = create_container_with(
-        &mut cleanup,
-        &unique_name("attach"),
-        bollard::models::ContainerCreateBody {
-            cmd: Some(vec!["sh".into()]),
-            tty: Some(true),
-            open_stdin: Some(true),
-            ..Default::default()
-        },
-    )
-    .await;
-    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let id = start_interactive_sh(&mut cleanup, &unique_name("attach")).await;
     let c = ContainerRef::parse(&id).unwrap();
     let mut s = engine.attach(&c, 90, 25).await.unwrap();
     assert_eq!(s.command, vec!["sh"]);
@@ -195,10 +185,22 @@ async fn attaching_to_a_container_started_with_it_reaches_its_main_process_and_d
     read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"attached-2")).await;
     s.input.write(b"stty size\n").await.unwrap();
     read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"25 90")).await;
-    drop(s);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let state = engine.container_summary(&c).await.unwrap().unwrap().state;
-    assert_eq!(state, bulkhead_core::model::ContainerState::Running, "detaching does not stop the main process");
+    // The tab closes the way the app closes every session (for an exec: ^C ^D, which would
+    // end this `-it sh` and the container with it).
+    s.input.write(b"X=41\n").await.unwrap();
+    let ExecSession { input, output, .. } = s;
+    input.end().await;
+    drop(output);
+    // The container outlives the attachment (watched for a second: a hang-up ends it within
+    // milliseconds), and a second attachment reaches the same shell, which still knows X.
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let state = engine.container_summary(&c).await.unwrap().unwrap().state;
+        assert_eq!(state, bulkhead_core::model::ContainerState::Running, "detaching does not stop the main process");
+    }
+    let mut again = engine.attach(&c, 90, 25).await.unwrap();
+    again.input.write(b"echo still-$((X+1))\n").await.unwrap();
+    read_until(&mut again.output, Duration::from_secs(5), |b| contains(b, b"still-42")).await;
 
     // A container without -i has nothing to attach to: a clear, typed refusal.
     let plain = create_container(&mut cleanup, &unique_name("noattach"), &["sleep", "60"], None).await;
@@ -219,7 +221,7 @@ async fn closed_sessions_leave_no_process_behind() {
         read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"up\r\n")).await;
         targets.push(s.target.clone());
         // The tab closes: the app hangs up (the engine alone would keep the shell running).
-        s.input.hang_up(true).await;
+        s.input.end().await;
         drop(s.output);
     }
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -109,19 +109,57 @@ impl Driver {
     }
 }
 
+/// The processes below `pid` (children, grandchildren, …), read from /proc.
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // pid (comm) state ppid …; comm may hold spaces and parentheses.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((p, ppid))
+        })
+        .collect();
+    let mut out = vec![];
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for &(c, pp) in &parents {
+            if pp == p && !out.contains(&c) {
+                out.push(c);
+                todo.push(c);
+            }
+        }
+    }
+    out
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The app WebKitWebDriver started, noted now: a test that panicked leaves its session
+        // open, and an app showing a native dialog then outlives the driver.
+        let below = descendants(self.child.id());
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        for p in below {
+            if std::path::Path::new(&format!("/proc/{p}")).exists() {
+                let _ = Command::new("kill").args(["-KILL", &p.to_string()]).status();
+            }
+        }
     }
 }
 
@@ -134,5 +172,112 @@ pub async fn wait_for(client: &Client, css: &str, timeout: Duration) -> fantocci
         }
         assert!(started.elapsed() < timeout, "{css} did not appear within {timeout:?}");
         tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Runs xdotool on the display; its standard output. Panics with what it said when it fails.
+fn xdotool(display: &Display, args: &[&str]) -> String {
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("xdotool (Debian package xdotool; `make test` installs it)");
+    assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The X windows whose title is exactly `title` (mapped or not).
+pub fn windows_titled(display: &Display, title: &str) -> Vec<String> {
+    let out = Command::new("xdotool")
+        .args(["search", "--name", &format!("^{}$", regex_escape(title))])
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("xdotool (Debian package xdotool; `make test` installs it)");
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+/// Whether the window is mapped and shown (xwininfo, from Debian's x11-utils).
+fn viewable(display: &Display, window: &str) -> bool {
+    Command::new("xwininfo")
+        .args(["-id", window])
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("xwininfo (Debian package x11-utils; `make test` installs it)")
+        .stdout
+        .windows(b"IsViewable".len())
+        .any(|w| w == b"IsViewable")
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().fold(String::new(), |mut out, c| {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+        out
+    })
+}
+
+/// How a native file chooser is answered.
+pub enum Answer<'a> {
+    /// Type this absolute path into the chooser's location field and press Enter.
+    Path(&'a str),
+    /// Go into this folder (its path typed into the location field) and choose it.
+    Folder(&'a str),
+    /// Press Escape.
+    Cancel,
+}
+
+/// Waits for the app's native GTK file chooser titled `title` to be shown on `display` (seen
+/// with xdotool, as a user sees a window) and answers it with the keyboard, as a user would.
+/// There is no window manager under Xvfb: the dialog gets the input focus through xdotool.
+pub async fn answer_file_chooser(display: &Display, title: &str, answer: Answer<'_>) {
+    let started = Instant::now();
+    let window = loop {
+        let visible: Vec<String> =
+            windows_titled(display, title).into_iter().filter(|w| viewable(display, w)).collect();
+        if let Some(w) = visible.last() {
+            break w.clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no file chooser titled {title:?} was shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Let GTK finish building the dialog before it gets keys.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    xdotool(display, &["windowfocus", &window]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    match answer {
+        Answer::Path(path) => {
+            // Ctrl+L opens the location field (in a save dialog it selects the name field's text).
+            xdotool(display, &["key", "--clearmodifiers", "ctrl+l"]);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            xdotool(display, &["key", "--clearmodifiers", "ctrl+a"]);
+            xdotool(display, &["type", "--delay", "15", path]);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            xdotool(display, &["key", "Return"]);
+        }
+        Answer::Folder(path) => {
+            xdotool(display, &["key", "--clearmodifiers", "ctrl+l"]);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            xdotool(display, &["key", "--clearmodifiers", "ctrl+a"]);
+            xdotool(display, &["type", "--delay", "15", &format!("{}/", path.trim_end_matches('/'))]);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            // The first Enter goes into the folder; with nothing selected there, the next one
+            // chooses it.
+            xdotool(display, &["key", "Return"]);
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            if windows_titled(display, title).iter().any(|w| viewable(display, w)) {
+                xdotool(display, &["key", "Return"]);
+            }
+        }
+        Answer::Cancel => {
+            xdotool(display, &["key", "Escape"]);
+        }
+    }
+    // The dialog goes away once answered.
+    let started = Instant::now();
+    while windows_titled(display, title).iter().any(|w| viewable(display, w)) {
+        assert!(started.elapsed() < Duration::from_secs(10), "the file chooser {title:?} stayed open after the answer");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

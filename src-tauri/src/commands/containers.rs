@@ -86,7 +86,12 @@ pub async fn logs_save<R: Runtime>(
     let engine = state.watcher.engine()?;
     let suggested = format!("{}.log", r.as_str());
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog().file().set_file_name(&suggested).add_filter("Log", &["log", "txt"]).save_file(move |p| {
+    use tauri::Manager;
+    let mut dialog = app.dialog().file().set_title("Save the log").set_file_name(&suggested);
+    if let Ok(home) = app.path().home_dir() {
+        dialog = dialog.set_directory(home);
+    }
+    dialog.add_filter("Log", &["log", "txt"]).save_file(move |p| {
         let _ = tx.send(p);
     });
     let Some(path) = rx.await.ok().flatten() else { return Ok(None) };

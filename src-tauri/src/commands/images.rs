@@ -82,7 +82,13 @@ pub async fn image_prune(state: State<'_, AppState>, ids: Vec<String>) -> Result
 pub async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, Error> {
     use tauri_plugin_dialog::DialogExt;
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog().file().pick_folder(move |p| {
+    use tauri::Manager;
+    // Without a starting folder GTK opens on "Recent", which lists files, not folders.
+    let mut dialog = app.dialog().file().set_title("Choose the folder to build");
+    if let Ok(home) = app.path().home_dir() {
+        dialog = dialog.set_directory(home);
+    }
+    dialog.pick_folder(move |p| {
         let _ = tx.send(p);
     });
     match rx.await.ok().flatten() {
