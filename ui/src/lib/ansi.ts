@@ -2,6 +2,8 @@
 // other escape sequence (cursor moves, OSC titles and clipboard writes, …) is dropped; other
 // control characters become U+FFFD. The result is rendered as text — never as HTML.
 
+import { neutralise } from './text';
+
 export interface Segment {
   text: string;
   fg?: string;
@@ -67,7 +69,6 @@ function applySgr(params: number[], s: Style): Style {
   return st;
 }
 
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Splits a line into styled segments; `carry` is the style left open by the previous line. */
 export function parseAnsi(line: string, carry: Style = {}): { segments: Segment[]; style: Style } {
@@ -75,7 +76,7 @@ export function parseAnsi(line: string, carry: Style = {}): { segments: Segment[
   let style = carry;
   let buf = '';
   const flush = () => {
-    if (buf) segments.push({ text: buf.replace(CONTROL, '\uFFFD'), ...style });
+    if (buf) segments.push({ text: neutralise(buf, { keepTabs: true }), ...style });
     buf = '';
   };
   let i = 0;

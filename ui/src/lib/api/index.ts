@@ -1,5 +1,6 @@
 // The only module that talks to Tauri. Everything else imports typed calls from here.
 import { invoke, Channel } from '@tauri-apps/api/core';
+import { neutralise, neutraliseDeep } from '../text';
 import type { ErrorKind } from './bindings/ErrorKind';
 import type { EngineStatus } from './bindings/EngineStatus';
 import type { ListEvent } from './bindings/ListEvent';
@@ -102,17 +103,36 @@ export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   if (e && typeof e === 'object' && 'kind' in e && 'message' in e) {
     const { kind, message } = e as { kind: unknown; message: unknown };
-    if (typeof kind === 'string' && typeof message === 'string') return new AppError(kind as ErrorKind, message);
+    if (typeof kind === 'string' && typeof message === 'string') return new AppError(kind as ErrorKind, neutralise(message));
   }
-  return new AppError('internal', e instanceof Error ? e.message : String(e));
+  return new AppError('internal', neutralise(e instanceof Error ? e.message : String(e)));
 }
 
+/**
+ * Results that only echo what the user typed (the Run form's own fields, read back or checked)
+ * come back as they are: neutralising them would change the user's data. Everything else the
+ * backend hands over holds engine or container text and is neutralised (lib/text).
+ */
+const USER_TEXT = new Set(['run_parse', 'run_check']);
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  let result: T;
   try {
-    return await invoke<T>(cmd, args);
+    result = await invoke<T>(cmd, args);
   } catch (e) {
     throw toAppError(e);
   }
+  return USER_TEXT.has(cmd) ? result : neutraliseDeep(result);
+}
+
+/**
+ * A channel whose events reach `onEvent` neutralised; `raw` for terminal bytes and for log
+ * lines, which the caller treats itself.
+ */
+function channel<T>(onEvent: (e: T) => void, raw = false): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = raw ? onEvent : (e) => onEvent(neutraliseDeep(e));
+  return c;
 }
 
 export const api = {
@@ -120,9 +140,7 @@ export const api = {
   retryConnect: () => call<void>('retry_connect'),
   /** A snapshot, then every change, until `unwatchLists` or the window goes. */
   watchLists: (onEvent: (e: ListEvent) => void) => {
-    const channel = new Channel<ListEvent>();
-    channel.onmessage = onEvent;
-    return call<void>('watch_lists', { onEvent: channel });
+    return call<void>('watch_lists', { onEvent: channel(onEvent) });
   },
   unwatchLists: () => call<boolean>('unwatch_lists'),
   diagnostics: () => call<ShellDiagnostics>('diagnostics'),
@@ -138,14 +156,13 @@ export const api = {
   containerTop: (id: string) => call<ProcessList>('container_top', { id }),
   /** Starts a stream; returns its id for `streamStop`. */
   containerStats: (id: string, onEvent: (e: StatsEvent) => void) => {
-    const channel = new Channel<StatsEvent>();
-    channel.onmessage = onEvent;
-    return call<number>('container_stats', { id, onEvent: channel });
+    return call<number>('container_stats', { id, onEvent: channel(onEvent) });
   },
   containerLogs: (id: string, options: LogOptions, onEvent: (e: LogEvent) => void) => {
-    const channel = new Channel<LogEvent>();
-    channel.onmessage = onEvent;
-    return call<number>('container_logs', { id, options, onEvent: channel });
+    // A line's text stays raw for lib/ansi (which reads its colours, then neutralises it).
+    const lines = (e: LogEvent): LogEvent =>
+      e.event === 'lines' ? { event: 'lines', data: e.data.map((l) => ({ ...l, ts: l.ts === null ? null : neutralise(l.ts) })) } : neutraliseDeep(e);
+    return call<number>('container_logs', { id, options, onEvent: channel((e: LogEvent) => onEvent(lines(e)), true) });
   },
   streamStop: (id: number) => call<boolean>('stream_stop', { id }),
   logsSave: (id: string, options: LogOptions) => call<SavedLog | null>('logs_save', { id, options }),
@@ -153,19 +170,13 @@ export const api = {
 
   imageHistory: (reference: string) => call<ImageHistoryRow[]>('image_history', { reference }),
   imageBuild: (request: BuildRequest, onEvent: (e: BuildEvent) => void) => {
-    const channel = new Channel<BuildEvent>();
-    channel.onmessage = onEvent;
-    return call<number>('image_build', { request, onEvent: channel });
+    return call<number>('image_build', { request, onEvent: channel(onEvent) });
   },
   imagePull: (reference: string, onEvent: (e: ProgressEvent) => void) => {
-    const channel = new Channel<ProgressEvent>();
-    channel.onmessage = onEvent;
-    return call<number>('image_pull', { reference, onEvent: channel });
+    return call<number>('image_pull', { reference, onEvent: channel(onEvent) });
   },
   imagePush: (reference: string, onEvent: (e: ProgressEvent) => void) => {
-    const channel = new Channel<ProgressEvent>();
-    channel.onmessage = onEvent;
-    return call<number>('image_push', { reference, onEvent: channel });
+    return call<number>('image_push', { reference, onEvent: channel(onEvent) });
   },
   imageTag: (source: string, target: string) => call<void>('image_tag', { source, target }),
   imageRemove: (reference: string, force: boolean) => call<string[]>('image_remove', { reference, force }),
@@ -175,11 +186,7 @@ export const api = {
 
   /** Opens a terminal; output arrives as raw bytes (ArrayBuffer), the exit as an event. */
   execOpen: (container: string, request: ExecRequest, onData: (bytes: ArrayBuffer) => void, onEvent: (e: ExecEvent) => void) => {
-    const data = new Channel<ArrayBuffer>();
-    data.onmessage = onData;
-    const events = new Channel<ExecEvent>();
-    events.onmessage = onEvent;
-    return call<ExecOpened>('exec_open', { container, request, onData: data, onEvent: events });
+    return call<ExecOpened>('exec_open', { container, request, onData: channel(onData, true), onEvent: channel(onEvent) });
   },
   execInput: (session: number, data: string) => call<void>('exec_input', { session, data }),
   execResize: (session: number, cols: number, rows: number) => call<void>('exec_resize', { session, cols, rows }),

@@ -1,0 +1,183 @@
+// Every view, fed hostile engine text through the real API layer (only Tauri's invoke and
+// Channel are replaced): no control character or direction mark reaches the page, in text or
+// in attributes, markup stays text, and the hostile strings are shown (neutralised), so a view
+// that drops them cannot pass.
+import { describe, expect, it, vi, beforeAll } from 'vitest';
+import { render, waitFor } from '@testing-library/svelte';
+import containerInspect from '../test-fixtures/container-inspect.json';
+import imageInspect from '../test-fixtures/image-inspect.json';
+import audit from '../test-fixtures/audit.json';
+import type { ContainerSummary, EngineStatus, ImageSummary } from '../lib/api';
+
+// A right-to-left override (reads "evilexe.jpg"), a screen clear, a bell, a C1 CSI, a newline,
+// a zero-width direction mark, an isolate, and markup.
+const HOSTILE = 'evil\u202Egpj.exe\u001b[2J\u0007\u009b1m\nnext\u200Fline\u2067<img src=x onerror="window.pwned=1">';
+const SHOWN = 'evil\uFFFDgpj.exe';
+// Written out here, independently of lib/text, so a broken helper cannot pass its own test.
+const BAD = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+const id = 'ab12'.repeat(16);
+const imageId = 'sha256:' + 'cd34'.repeat(16);
+const status = {
+  state: 'connected', endpoint: `unix:///run/${HOSTILE}.sock`, apiVersion: '1.41', engineApiVersion: '1.41', engineVersion: `20.10 ${HOSTILE}`, error: null,
+};
+const summary = {
+  id, shortId: id.slice(0, 12), name: `web${HOSTILE}`, image: `busybox${HOSTILE}`, imageId, command: `sh -c ${HOSTILE}`,
+  state: 'running', status: `Up ${HOSTILE}`, ports: [{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }], created: 1,
+};
+const image = { id: imageId, shortId: imageId.slice(7, 19), repoTags: [`busybox:${HOSTILE}`], repoDigests: [], size: 1000, created: 1, dangling: false };
+
+/** The fixture with HOSTILE added to every string (and to a label's key). */
+function poison<T>(v: T): T {
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return x + HOSTILE;
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+    return x;
+  };
+  return walk(v) as T;
+}
+const hostileInspect = {
+  ...containerInspect, Id: id, State: { ...containerInspect.State, Status: 'running', Running: true },
+  Config: { ...poison(containerInspect.Config), OpenStdin: true, Labels: { [`key${HOSTILE}`]: HOSTILE } },
+  Name: `/web${HOSTILE}`, Mounts: poison(containerInspect.Mounts),
+};
+const hostileImage = { ...imageInspect, Id: imageId, Config: { ...poison(imageInspect.Config), Labels: { [`key${HOSTILE}`]: HOSTILE } }, RepoTags: [`busybox:${HOSTILE}`] };
+// Words the security view looks up (severity, grade) stay real; what the engine wrote is hostile.
+const hostileAudit = {
+  ...audit,
+  engine: { ...audit.engine, findings: audit.engine.findings.map((f) => ({ ...f, evidence: f.evidence.map((e) => e + HOSTILE) })) },
+  containers: audit.containers.map((c) => ({
+    ...c, id, name: `web${HOSTILE}`, image: `busybox${HOSTILE}`,
+    findings: c.findings.map((f) => ({ ...f, evidence: [...f.evidence, `label ${HOSTILE}`] })),
+  })),
+  images: audit.images.map((i) => ({ ...i, reference: `busybox:${HOSTILE}`, findings: i.findings.map((f) => ({ ...f, evidence: [...f.evidence, HOSTILE] })) })),
+};
+
+const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
+  engine_status: () => status,
+  watch_lists: (args) => {
+    (args.onEvent as { onmessage: (e: unknown) => void }).onmessage({ event: 'snapshot', data: { status, containers: [summary], images: [image] } });
+  },
+  container_inspect: () => hostileInspect,
+  image_inspect: () => hostileImage,
+  image_history: () => [{ id: imageId, createdBy: `/bin/sh -c ${HOSTILE}`, created: 1, size: 10, tags: [`t${HOSTILE}`], comment: HOSTILE }],
+  system_info: () => ({
+    endpoint: status.endpoint, engineVersion: `20.10${HOSTILE}`, apiVersion: '1.41', engineApiVersion: '1.41', hostname: `host${HOSTILE}`,
+    operatingSystem: `Debian${HOSTILE}`, osType: 'linux', kernelVersion: `6.1${HOSTILE}`, architecture: 'x86_64', cpus: 2, memory: 1 << 30,
+    storageDriver: `overlay2${HOSTILE}`, dockerRootDir: `/var/lib/docker${HOSTILE}`, loggingDriver: 'json-file', cgroupDriver: 'cgroupfs', cgroupVersion: '1',
+    defaultRuntime: 'runc', securityOptions: [{ name: `seccomp${HOSTILE}`, details: [`profile=${HOSTILE}`] }], seccomp: true, apparmor: false, selinux: false, userns: false,
+    rootless: false, liveRestore: false, containers: 1, containersRunning: 1, containersPaused: 0, containersStopped: 0, images: 1, warnings: [`warning ${HOSTILE}`],
+  }),
+  diagnostics: () => ({ terminalSessions: 0, terminalTasks: 0, alerts: [`web${HOSTILE} started privileged`], streams: 0, listStreams: 1 }),
+  security_audit: () => hostileAudit,
+  security_review: () => hostileAudit.containers[0],
+  container_top: () => ({ titles: ['PID', `CMD${HOSTILE}`], processes: [['1', `sleep ${HOSTILE}`]] }),
+  container_stats: () => 1,
+  container_logs: () => 2,
+  stream_stop: () => true,
+};
+
+vi.mock('@tauri-apps/api/core', () => ({
+  invoke: vi.fn(async (cmd: string, args: Record<string, unknown> = {}) => {
+    const answer = answers[cmd];
+    if (!answer) throw { kind: 'internal', message: `not in the test: ${cmd}` };
+    return structuredClone(answer(args) ?? null);
+  }),
+  Channel: class {
+    onmessage: (e: unknown) => void = () => {};
+  },
+}));
+
+const { api } = await import('../lib/api');
+const { default: ContainersView } = await import('./ContainersView.svelte');
+const { default: ImagesView } = await import('./ImagesView.svelte');
+const { default: ContainerDetail } = await import('./ContainerDetail.svelte');
+const { default: ImageDetail } = await import('./ImageDetail.svelte');
+const { default: SystemView } = await import('./SystemView.svelte');
+const { default: SecurityView } = await import('./SecurityView.svelte');
+const { default: EngineDown } = await import('../lib/components/EngineDown.svelte');
+
+/** What a user can read in the rendered view: its text and every attribute value. */
+function everything(root: HTMLElement): string[] {
+  const out = [root.textContent ?? ''];
+  for (const el of root.querySelectorAll('*')) for (const a of el.attributes) out.push(a.value);
+  for (const el of root.querySelectorAll('input, textarea')) out.push((el as HTMLInputElement).value);
+  return out;
+}
+
+function expectNeutral(root: HTMLElement) {
+  const found = everything(root).filter((s) => BAD.test(s));
+  expect(found.map((s) => JSON.stringify(s).slice(0, 160))).toEqual([]);
+  expect(root.querySelector('img')).toBeNull();
+  expect((window as unknown as { pwned?: number }).pwned).toBeUndefined();
+  expect(root.textContent).toContain(SHOWN);
+}
+
+let lists: { status: EngineStatus; containers: ContainerSummary[]; images: ImageSummary[] };
+beforeAll(async () => {
+  lists = await new Promise((resolve) => {
+    void api.watchLists((e) => {
+      if (e.event === 'snapshot') resolve(e.data);
+    });
+  });
+});
+
+describe('hostile engine text is neutralised in every view', () => {
+  it('the lists (through the list channel)', () => {
+    expect(lists.containers[0].name).toContain(SHOWN);
+    expectNeutral(render(ContainersView, { containers: lists.containers }).container);
+    expectNeutral(render(ImagesView, { images: lists.images, containers: lists.containers }).container);
+  });
+
+  it('the container overview and its inspect tree (keys too)', async () => {
+    const c = lists.containers[0];
+    const overview = render(ContainerDetail, { container: c, onback: () => {} });
+    await waitFor(() => expect(overview.container.textContent).toContain(`→ /data${SHOWN}`));
+    expectNeutral(overview.container);
+    overview.unmount();
+
+    const inspect = render(ContainerDetail, { container: c, onback: () => {} });
+    (await inspect.findByTestId('tab-inspect')).click();
+    await waitFor(() => expect(inspect.container.querySelector('.jt')).not.toBeNull());
+    // Open every branch, level by level.
+    for (let round = 0; round < 10; round++) {
+      const closed = inspect.container.querySelectorAll<HTMLButtonElement>('.jt-toggle[aria-expanded=false]');
+      if (closed.length === 0) break;
+      for (const t of closed) t.click();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await waitFor(() => expect(inspect.container.textContent).toContain(`key${SHOWN}`));
+    expectNeutral(inspect.container);
+  });
+
+  it('the image detail: config, labels and layers', async () => {
+    const img = lists.images[0];
+    const view = render(ImageDetail, { image: img, containers: [], onback: () => {}, onrun: () => {} });
+    await waitFor(() => expect(view.container.textContent).toContain(`10 B`));
+    expectNeutral(view.container);
+  });
+
+  it('the system page: engine facts, warnings and alerts', async () => {
+    const view = render(SystemView, { status: lists.status });
+    await waitFor(() => expect(view.container.textContent).toContain(`warning ${SHOWN}`));
+    expectNeutral(view.container);
+  });
+
+  it('the security view: ranked containers, findings and their evidence', async () => {
+    const { security } = await import('../lib/security.svelte');
+    await security.refresh();
+    const view = render(SecurityView, { onopen: () => {} });
+    await waitFor(() => expect(view.container.textContent).toContain(`web${SHOWN}`));
+    for (const b of view.container.querySelectorAll<HTMLElement>('[data-testid=risk-row] .risk-head')) b.click();
+    await waitFor(() => expect(view.container.textContent).toContain(`label ${SHOWN}`));
+    expectNeutral(view.container);
+  });
+
+  it('an engine error message', async () => {
+    answers.engine_status = () => { throw { kind: 'engineNotRunning', message: `refused ${HOSTILE}` }; };
+    const e = await api.engineStatus().catch((x) => x as Error);
+    const view = render(EngineDown, { status: { ...lists.status, state: 'disconnected', error: { kind: 'engineNotRunning', message: (e as Error).message } } });
+    expectNeutral(view.container);
+  });
+});
