@@ -134,6 +134,8 @@ pub struct Engine {
     pub(crate) docker: Docker,
     endpoint: Endpoint,
     version: Arc<EngineVersion>,
+    /// Where registry credentials are looked up (the user's docker config and PATH).
+    credentials: Arc<crate::registry::CredentialSource>,
 }
 
 impl fmt::Debug for Engine {
@@ -182,6 +184,7 @@ impl Engine {
 
         Ok(Engine {
             docker,
+            credentials: Arc::new(crate::registry::CredentialSource::from_env()),
             endpoint: endpoint.clone(),
             version: Arc::new(EngineVersion {
                 api,
@@ -192,6 +195,16 @@ impl Engine {
                 kernel: crate::text::neutralise(&v.kernel_version.unwrap_or_default()),
             }),
         })
+    }
+
+    /// The same engine, with registry credentials looked up in `source` instead.
+    pub fn with_credentials(mut self, source: crate::registry::CredentialSource) -> Engine {
+        self.credentials = Arc::new(source);
+        self
+    }
+
+    pub(crate) fn credentials(&self) -> Arc<crate::registry::CredentialSource> {
+        Arc::clone(&self.credentials)
     }
 
     /// Maps an error of a bollard call on this engine.

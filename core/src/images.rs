@@ -136,7 +136,11 @@ fn registry_error(e: Error, reference: &str) -> Error {
             ErrorKind::NotFound,
             format!("There is no image {reference} in its registry (or you may not pull it). {}", e.message),
         )
-    } else if m.contains("unauthorized") || m.contains("authentication required") || m.contains("denied") {
+    } else if m.contains("unauthorized")
+        || m.contains("authentication required")
+        || m.contains("no basic auth credentials")
+        || m.contains("denied")
+    {
         Error::new(
             ErrorKind::Engine,
             format!("The registry refused access to {reference}: log in with `docker login` first. {}", e.message),
@@ -179,11 +183,19 @@ impl Engine {
             Some(t) => format!("{repo}:{t}"),
             None => repo.clone(),
         };
-        let creds = crate::registry::credentials_for(&full);
         let opts = CreateImageOptions { from_image: Some(repo), tag, ..Default::default() };
-        let inner = self.docker.create_image(Some(opts), None, creds);
-        finish_progress(
-            inner.map(|r| {
+        let (docker, endpoint, source) = (self.docker.clone(), self.endpoint().clone(), self.credentials());
+        let inner = futures_util::stream::once(async move {
+            let (creds, note) = crate::registry::for_engine(&source, &endpoint, &full).await;
+            let creds = creds.map(|c| bollard::auth::DockerCredentials {
+                username: (!c.username.is_empty()).then_some(c.username),
+                password: (!c.password.is_empty()).then_some(c.password),
+                identitytoken: (!c.identity_token.is_empty()).then_some(c.identity_token),
+                serveraddress: Some(c.server_address),
+                ..Default::default()
+            });
+            let note = futures_util::stream::iter(note.map(|n| Ok(Some(ProgressEvent::Status(n)))));
+            let pulled = docker.create_image(Some(opts), None, creds).map(|r| {
                 r.map(|i| {
                     progress(
                         i.id,
@@ -192,10 +204,11 @@ impl Engine {
                         i.progress_detail.as_ref().and_then(|p| p.total),
                     )
                 })
-            }),
-            engine,
-            target,
-        )
+            });
+            note.chain(pulled)
+        })
+        .flatten();
+        finish_progress(inner, engine, target)
     }
 
     /// Pushes a tag to its registry, with per-layer progress. (Through our own client: bollard's
@@ -203,22 +216,27 @@ impl Engine {
     pub fn push(&self, reference: &ImageRef) -> impl Stream<Item = ProgressEvent> + Send + 'static {
         let (repo, tag) = crate::build::split_tag(reference.as_str());
         let target = format!("{repo}:{tag}");
-        let auth = crate::registry::auth_header(&repo);
         let path = format!(
             "/images/{}/push?tag={}",
             url_component(&repo).replace("%2F", "/").replace("%3A", ":"),
             url_component(&tag)
         );
-        let (endpoint, api) = (self.endpoint().clone(), self.version().api);
+        let (endpoint, api, source) = (self.endpoint().clone(), self.version().api, self.credentials());
         let events = futures_util::stream::once(async move {
-            crate::http::request_stream(&endpoint, api, "POST", &path, &[("X-Registry-Auth", auth)]).await
+            let (creds, note) = crate::registry::for_engine(&source, &endpoint, &repo).await;
+            let auth = creds.map_or_else(crate::registry::anonymous_header, |c| c.header());
+            let opened = crate::http::request_stream(&endpoint, api, "POST", &path, &[("X-Registry-Auth", auth)]).await;
+            let note = futures_util::stream::iter(note.map(|n| Ok(PushItem::Note(n))));
+            let body = match opened {
+                Ok(body) => json_lines(body).map(|r| r.map(PushItem::Line)).boxed(),
+                Err(e) => futures_util::stream::once(async move { Err(JsonLineError::Engine(e)) }).boxed(),
+            };
+            note.chain(body)
         })
-        .flat_map(|opened| match opened {
-            Ok(body) => json_lines(body).boxed(),
-            Err(e) => futures_util::stream::once(async move { Err(JsonLineError::Engine(e)) }).boxed(),
-        });
+        .flatten();
         let mapped = events.map(|r| match r {
-            Ok(m) => match m.error_detail.and_then(|d| d.message).or(m.error) {
+            Ok(PushItem::Note(n)) => Ok(Some(ProgressEvent::Status(n))),
+            Ok(PushItem::Line(m)) => match m.error_detail.and_then(|d| d.message).or(m.error) {
                 Some(error) => Err(bollard::errors::Error::DockerStreamError { error }),
                 None => Ok(progress(
                     m.id,
@@ -369,6 +387,13 @@ fn finish_progress(
             }
         }
     })
+}
+
+/// What a push's stream carries: a note of ours first (credentials not sent), then the
+/// engine's lines.
+enum PushItem {
+    Note(String),
+    Line(ProgressLine),
 }
 
 /// A line of a JSON-lines progress stream (push, pull).

@@ -318,3 +318,99 @@ async fn removing_an_image_in_use_names_the_containers_and_prune_shows_before_it
     assert!(engine.image_summary(&ImageRef::parse(&id).unwrap()).await.unwrap().is_none());
     assert!(engine.image_summary(&ImageRef::parse(&newer).unwrap()).await.unwrap().is_some());
 }
+
+/// Credentials as the docker CLI finds them: credHelpers for a registry beat credsStore, which
+/// beats inline auths; Docker Hub is one key however the reference names it; a helper is run
+/// with `get` and the server on stdin; "not found" is no credentials, a missing helper an error;
+/// nothing is sent to an engine over plain TCP on another host.
+#[tokio::test]
+async fn credentials_are_found_as_the_docker_cli_finds_them() {
+    use bulkhead_core::registry::{for_engine, registry_of, DOCKER_HUB};
+    use bulkhead_core::Endpoint;
+    let fake = FakeCredentials::new(&serde_json::json!({
+        "auths": { "inline.example:5000": { "auth": "aW5saW5lOnB3" }, "ghcr.io": {} },
+        "credsStore": "store",
+        "credHelpers": { "ghcr.io": "gh", "broken.example": "missing" }
+    }));
+    fake.helper("store", &[(DOCKER_HUB, "hubuser", "hubpass")]);
+    fake.helper("gh", &[("ghcr.io", "<token>", "ghtoken")]);
+    let src = fake.source();
+
+    for hub in ["busybox", "library/busybox:1", "docker.io/library/busybox", "index.docker.io/me/app"] {
+        let c = src.get(&registry_of(hub)).await.unwrap().expect(hub);
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str(), c.server_address.as_str()),
+            ("hubuser", "hubpass", DOCKER_HUB)
+        );
+    }
+    assert_eq!(
+        fake.asked("store"),
+        vec![format!("get|{DOCKER_HUB}"); 4],
+        "the CLI's protocol: `get`, the server on stdin"
+    );
+    // credHelpers wins for its registry; a `<token>` user is an identity token.
+    let gh = src.get(&registry_of("ghcr.io/me/app")).await.unwrap().unwrap();
+    assert_eq!((gh.identity_token.as_str(), gh.username.as_str()), ("ghtoken", ""));
+    assert_eq!(fake.asked("gh"), ["get|ghcr.io"]);
+    // With a credsStore, inline auths are not read (the CLI does the same): the store says
+    // "not found", which is no credentials, not an error.
+    assert_eq!(src.get(&registry_of("inline.example:5000/x")).await.unwrap(), None);
+    let missing = src.get(&registry_of("broken.example/x")).await.unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::NotFound);
+    assert!(missing.message.contains("docker-credential-missing"), "{}", missing.message);
+
+    // Without a store, inline auths.
+    let inline = FakeCredentials::new(
+        &serde_json::json!({ "auths": { "https://inline.example:5000/v2/": { "auth": "aW5saW5lOnB3" } } }),
+    );
+    let c = inline.source().get(&registry_of("inline.example:5000/x")).await.unwrap().unwrap();
+    assert_eq!((c.username.as_str(), c.password.as_str()), ("inline", "pw"));
+
+    // The engine's transport decides whether they are sent.
+    let (sent, note) = for_engine(&src, &Endpoint::Unix("/run/docker.sock".into()), "busybox").await;
+    assert!(sent.is_some() && note.is_none());
+    let (sent, note) = for_engine(&src, &Endpoint::Tcp("127.0.0.1:2375".into()), "busybox").await;
+    assert!(sent.is_some() && note.is_none(), "loopback TCP stays on this machine");
+    let (sent, note) = for_engine(&src, &Endpoint::Tcp("10.1.2.3:2375".into()), "busybox").await;
+    assert!(sent.is_none(), "never over plain TCP to another host");
+    assert!(note.unwrap().contains("unencrypted TCP"));
+    let (sent, note) = for_engine(&src, &Endpoint::Unix("/run/docker.sock".into()), "broken.example/x").await;
+    assert!(sent.is_none() && note.unwrap().contains("docker-credential-missing"), "a failing helper: go on without");
+}
+
+/// A registry that requires a login: a push without credentials is refused; with a
+/// credential store that knows the registry (a fake helper on PATH), the push and a pull
+/// through a per-registry helper both work.
+#[tokio::test]
+async fn push_and_pull_with_credentials_from_a_helper() {
+    let engine = engine().await;
+    fixture_image().await;
+    let registry = LocalRegistry::start_with_login("bulkhead", "s3cret-pw");
+    let host = format!("127.0.0.1:{}", registry.port);
+    let mut cleanup = Cleanup::new();
+    let reference = registry.reference(&format!("bulkhead-test/{}:v1", unique_name("auth")));
+    cleanup.image(&reference);
+    let r = ImageRef::parse(&reference).unwrap();
+    engine.tag(&ImageRef::parse(FIXTURE_IMAGE).unwrap(), &r).await.unwrap();
+
+    let nobody = FakeCredentials::new(&serde_json::json!({}));
+    let refused = progress_all(engine.clone().with_credentials(nobody.source()).push(&r)).await;
+    match refused.last() {
+        Some(ProgressEvent::Failed(e)) => assert!(e.message.contains("docker login"), "{}", e.message),
+        other => panic!("{other:?}"),
+    }
+
+    let store = FakeCredentials::new(&serde_json::json!({ "credsStore": "fake" }));
+    store.helper("fake", &[(&host, "bulkhead", "s3cret-pw")]);
+    let pushed = progress_all(engine.clone().with_credentials(store.source()).push(&r)).await;
+    assert!(matches!(pushed.last(), Some(ProgressEvent::Done { .. })), "{pushed:?}");
+    assert_eq!(store.asked("fake"), [format!("get|{host}")]);
+    assert!(!format!("{pushed:?}").contains("s3cret-pw"), "the secret is never shown");
+
+    engine.remove_image(&r, false).await.unwrap();
+    let helpers = FakeCredentials::new(&serde_json::json!({ "credHelpers": { &host: "reg" } }));
+    helpers.helper("reg", &[(&host, "bulkhead", "s3cret-pw")]);
+    let pulled = progress_all(engine.clone().with_credentials(helpers.source()).pull(&r)).await;
+    assert!(matches!(pulled.last(), Some(ProgressEvent::Done { .. })), "{pulled:?}");
+    assert_eq!(helpers.asked("reg"), [format!("get|{host}")]);
+}

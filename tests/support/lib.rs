@@ -350,3 +350,56 @@ pub async fn start_interactive_sh(cleanup: &mut Cleanup, name: &str) -> String {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
+
+/// A docker config folder and a PATH folder of fake `docker-credential-<name>` helpers, as
+/// `docker login` with a credential store leaves them. Each helper records how it was asked
+/// (its arguments and what came on its standard input) and answers from its table, or with
+/// docker-credential-helpers' "credentials not found" and exit status 1.
+pub struct FakeCredentials {
+    pub dir: tempfile::TempDir,
+}
+
+impl FakeCredentials {
+    /// `config` is written as config.json.
+    pub fn new(config: &serde_json::Value) -> FakeCredentials {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+        std::fs::create_dir_all(dir.path().join("bin")).expect("bin dir");
+        std::fs::write(dir.path().join("config/config.json"), config.to_string()).expect("config.json");
+        FakeCredentials { dir }
+    }
+
+    /// Installs `docker-credential-<name>`, answering `(server, username, secret)` rows.
+    pub fn helper(&self, name: &str, answers: &[(&str, &str, &str)]) {
+        use std::os::unix::fs::PermissionsExt;
+        let asked = self.dir.path().join(format!("asked-{name}"));
+        let mut cases = String::new();
+        for (server, user, secret) in answers {
+            let json = serde_json::json!({ "ServerURL": server, "Username": user, "Secret": secret }).to_string();
+            cases.push_str(&format!("  '{server}') printf '%s' '{json}' ;;\n"));
+        }
+        let script = format!(
+            "#!/bin/sh\nserver=$(cat)\nprintf '%s|%s\\n' \"$*\" \"$server\" >> '{}'\ncase \"$server\" in\n{cases}  *) echo 'credentials not found in native keychain'; exit 1 ;;\nesac\n",
+            asked.display()
+        );
+        let path = self.dir.path().join("bin").join(format!("docker-credential-{name}"));
+        std::fs::write(&path, script).expect("helper");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+
+    pub fn source(&self) -> bulkhead_core::registry::CredentialSource {
+        bulkhead_core::registry::CredentialSource {
+            config_dir: Some(self.dir.path().join("config")),
+            path: Some(self.dir.path().join("bin").into_os_string()),
+        }
+    }
+
+    /// How `name` was asked, a line per call: `<arguments>|<standard input>`.
+    pub fn asked(&self, name: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join(format!("asked-{name}")))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}

@@ -13,18 +13,32 @@ pub struct LocalRegistry {
 
 impl LocalRegistry {
     pub fn start() -> LocalRegistry {
+        LocalRegistry::start_with(None)
+    }
+
+    /// A registry that refuses anyone but `user` with `password` (htpasswd, bcrypt).
+    pub fn start_with_login(user: &str, password: &str) -> LocalRegistry {
+        LocalRegistry::start_with(Some((user, password)))
+    }
+
+    fn start_with(login: Option<(&str, &str)>) -> LocalRegistry {
         let port = crate::free_port();
         let dir = std::env::temp_dir().join(crate::unique_name("registry"));
         std::fs::create_dir_all(dir.join("data")).expect("registry dir");
         let config = dir.join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                dir.join("data").display()
-            ),
-        )
-        .expect("registry config");
+        let mut yaml = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("data").display()
+        );
+        if let Some((user, password)) = login {
+            let hash = bcrypt::hash(password, 4).expect("bcrypt");
+            std::fs::write(dir.join("htpasswd"), format!("{user}:{hash}\n")).expect("htpasswd");
+            yaml.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: bulkhead-test\n    path: {}\n",
+                dir.join("htpasswd").display()
+            ));
+        }
+        std::fs::write(&config, yaml).expect("registry config");
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(&config)
