@@ -100,6 +100,8 @@ pub fn validate(req: &BuildRequest) -> Result<BuildPlan> {
     if !context.join(rel).is_file() {
         return Err(Error::invalid(format!("dockerfile: there is no {dockerfile} in the context folder.")));
     }
+    // A malformed .dockerignore stops the build before anything is sent, as with the CLI.
+    context_ignore(&context, &dockerfile).map_err(|e| Error::invalid(format!("context: {}", e.message)))?;
     let mut tags = Vec::new();
     for (i, t) in req.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).enumerate() {
         let r = ImageRef::parse(t).map_err(|e| Error::invalid(format!("tags.{i}: {}", e.message)))?;
@@ -153,37 +155,56 @@ impl Write for ChunkWriter {
     }
 }
 
-/// Every path of the context that is sent, relative and `/`-separated, in a stable order.
-pub fn context_files(root: &Path, dockerfile: &str) -> std::io::Result<Vec<String>> {
-    let ignore = match std::fs::read_to_string(root.join(".dockerignore")) {
-        Ok(t) => IgnoreList::parse(&t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => IgnoreList::default(),
-        Err(e) => return Err(e),
+/// The `.dockerignore` of a context, as the CLI applies it (with its exceptions for the
+/// Dockerfile and the .dockerignore itself). A malformed pattern is an InvalidArgument error.
+pub fn context_ignore(root: &Path, dockerfile: &str) -> Result<IgnoreList> {
+    let patterns = match std::fs::read(root.join(".dockerignore")) {
+        Ok(t) => crate::ignore::read_patterns(&String::from_utf8_lossy(&t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::invalid(format!("Cannot read the .dockerignore: {e}"))),
     };
+    // The CLI names the Dockerfile by its cleaned path relative to the context.
+    let dockerfile: Vec<&str> = dockerfile.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    IgnoreList::keeping_build_files(&patterns, &dockerfile.join("/"))
+}
+
+/// Every path of the context that is sent, relative and `/`-separated (folders end in `/`), in
+/// the order the docker CLI's archive walk visits them: names in byte order, an excluded
+/// folder skipped whole unless an exception names something under it.
+pub fn context_files(root: &Path, dockerfile: &str) -> std::io::Result<Vec<String>> {
+    let ignore = context_ignore(root, dockerfile)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.message))?;
     let mut out = Vec::new();
-    let mut stack = vec![String::new()];
-    while let Some(dir) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(root.join(&dir))?.collect::<std::io::Result<_>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let rel = if dir.is_empty() { name } else { format!("{dir}/{name}") };
-            let ft = e.file_type()?;
-            // The Dockerfile and .dockerignore always go, as with the docker CLI.
-            let always = rel == dockerfile || rel == ".dockerignore";
-            if ft.is_dir() {
-                if !ignore.excluded(&rel) {
-                    out.push(format!("{rel}/"));
-                    stack.push(rel);
-                } else if ignore.may_reinclude_under(&rel) {
-                    stack.push(rel);
-                }
-            } else if (ft.is_file() || ft.is_symlink()) && (always || !ignore.excluded(&rel)) {
-                out.push(rel);
+    walk(root, "", &ignore, &crate::ignore::MatchInfo::default(), &mut out)?;
+    Ok(out)
+}
+
+fn walk(
+    root: &Path,
+    dir: &str,
+    ignore: &IgnoreList,
+    parent: &crate::ignore::MatchInfo,
+    out: &mut Vec<String>,
+) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))?.collect::<std::io::Result<_>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rel = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+        let ft = e.file_type()?;
+        let (skip, info) = ignore.matches_using_parent_results(&rel, parent);
+        if ft.is_dir() {
+            if !skip {
+                out.push(format!("{rel}/"));
+                walk(root, &rel, ignore, &info, out)?;
+            } else if ignore.enter_excluded_dir(&rel) {
+                walk(root, &rel, ignore, &info, out)?;
             }
+        } else if !skip {
+            out.push(rel);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn write_context(root: &Path, dockerfile: &str, w: ChunkWriter) -> std::io::Result<()> {

@@ -6,6 +6,7 @@
 
 mod actions;
 mod exec;
+mod ignore;
 mod images;
 mod lists;
 mod security;
