@@ -2,11 +2,12 @@
 //! same run. Prints `bench <name>: <ours> vs <baseline> = <ratio>x`.
 //!
 //! - list-containers-N / list-images: core's list (engine call, mapping, serialisation to the
-//!   IPC bytes) vs a raw `GET /v1.xx/containers/json?all=1` read to the last byte. Ratios are
-//!   medians of interleaved pairs: these machines drift ±25 % in absolute time, paired ratios
-//!   hold within a few per cent.
+//!   IPC bytes) vs a raw `GET /v1.xx/containers/json?all=1` read to the last byte, in
+//!   interleaved pairs; the ratio is that of the two medians printed.
 //! - idle-engine-cpu-1000: the engine's CPU time per second while a Watcher follows 1,000
 //!   containers and nothing happens, vs the same window with no watcher.
+//! - review-per-change-1000: engine and app CPU per container change at 1,000 containers, with
+//!   the window's incremental review vs a full audit after each change.
 //!
 //! Every container it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end,
 //! also when the bench panics.
@@ -38,8 +39,8 @@ fn docker(endpoint: &Endpoint) -> bollard::Docker {
     .expect("docker client")
 }
 
-/// Times `ours` and `raw` alternately, `pairs` times; returns (median ours, median raw, median ratio).
-async fn paired<A, B, FA, FB>(pairs: usize, mut ours: A, mut raw: B) -> (Duration, Duration, f64)
+/// Times `ours` and `raw` alternately, `pairs` times; returns (median ours, median raw).
+async fn paired<A, B, FA, FB>(pairs: usize, mut ours: A, mut raw: B) -> (Duration, Duration)
 where
     A: FnMut() -> FA,
     B: FnMut() -> FB,
@@ -49,7 +50,7 @@ where
     // Warm up both paths once.
     ours().await;
     raw().await;
-    let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut a, mut b) = (Vec::new(), Vec::new());
     for i in 0..pairs {
         let (ta, tb) = if i % 2 == 0 {
             let t = Instant::now();
@@ -68,9 +69,8 @@ where
         };
         a.push(ta.as_secs_f64());
         b.push(tb.as_secs_f64());
-        r.push(ta.as_secs_f64() / tb.as_secs_f64());
     }
-    (Duration::from_secs_f64(median(a)), Duration::from_secs_f64(median(b)), median(r))
+    (Duration::from_secs_f64(median(a)), Duration::from_secs_f64(median(b)))
 }
 
 fn ms(d: Duration) -> String {
@@ -85,6 +85,15 @@ fn engine_cpu() -> Option<Duration> {
     let f: Vec<&str> = after.split_whitespace().collect();
     let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
     Some(Duration::from_millis(ticks * 10)) // USER_HZ is 100 on Linux
+}
+
+/// This process's CPU time so far (user + system).
+fn self_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let f: Vec<&str> = stat.rsplit_once(')').map_or("", |x| x.1).split_whitespace().collect();
+    let ticks: u64 =
+        f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Duration::from_millis(ticks * 10)
 }
 
 async fn engine_cpu_per_sec(window: Duration) -> Option<f64> {
@@ -193,23 +202,33 @@ async fn main() {
         eprintln!("bench: {} test containers ({} others) after {:?}", created.containers.len(), before, t.elapsed());
 
         let path = format!("/v{api}/containers/json?all=1");
-        let (o, r, ratio) = paired(
+        let (o, r) = paired(
             if target >= 1000 { 41 } else { 61 },
             || async { serde_json::to_vec(&engine.list_containers().await.expect("list")).expect("json").len() },
             || raw_get(&socket, &path),
         )
         .await;
-        println!("bench list-containers-{target}: {} vs {} (raw GET {path}) = {ratio:.3}x", ms(o), ms(r));
+        println!(
+            "bench list-containers-{target}: {} vs {} (raw GET {path}) = {:.3}x (lower is better)",
+            ms(o),
+            ms(r),
+            o.as_secs_f64() / r.as_secs_f64()
+        );
     }
 
     let path = format!("/v{api}/images/json");
-    let (o, r, ratio) = paired(
+    let (o, r) = paired(
         41,
         || async { serde_json::to_vec(&engine.list_images().await.expect("list")).expect("json").len() },
         || raw_get(&socket, &path),
     )
     .await;
-    println!("bench list-images: {} vs {} (raw GET {path}) = {ratio:.3}x", ms(o), ms(r));
+    println!(
+        "bench list-images: {} vs {} (raw GET {path}) = {:.3}x (lower is better)",
+        ms(o),
+        ms(r),
+        o.as_secs_f64() / r.as_secs_f64()
+    );
 
     // Idle: the engine's CPU with a watcher following ~1,000 containers, vs with none.
     let window = Duration::from_secs(10);
@@ -228,9 +247,48 @@ async fn main() {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let ours = engine_cpu_per_sec(window).await.unwrap_or(f64::NAN);
-    drop(watcher);
     let ratio = if baseline > 0.0 { format!("{:.2}", ours / baseline) } else { "n/a (baseline 0)".to_owned() };
     println!(
-        "bench idle-engine-cpu-1000: {ours:.1} ms/s vs {baseline:.1} ms/s (no watcher) = {ratio}x (target ≤ 5 ms/s)"
+        "bench idle-engine-cpu-1000: {ours:.1} ms/s vs {baseline:.1} ms/s (no watcher) = {ratio}x (lower is better; target ≤ 5 ms/s)"
+    );
+
+    // The security review after each container change, at 1,000 containers: incremental (the
+    // window's way: only what changed is reviewed again) vs a full audit, alternately, the same
+    // change (a rename) before each. Engine and app CPU per change, the change itself included.
+    let cache = bulkhead_core::inspect::review::ReviewCache::new();
+    cache.follow(&watcher, &tokio::runtime::Handle::current());
+    let host = bulkhead_core::inspect::host::HostRoot::default();
+    engine.audit_cached(&cache, &host).await.expect("first audit");
+    let full = bulkhead_core::inspect::AuditOptions { containers: Vec::new(), images: false };
+    let target = created.containers[0].clone();
+    let (mut inc, mut all) = ((Duration::ZERO, Duration::ZERO), (Duration::ZERO, Duration::ZERO));
+    let changes = 10;
+    for i in 0..changes * 2 {
+        let (e0, a0) = (engine_cpu().unwrap_or_default(), self_cpu());
+        d.rename_container(
+            &target,
+            bollard::query_parameters::RenameContainerOptions { name: format!("bh-bench-{pid}-renamed-{i}") },
+        )
+        .await
+        .expect("rename");
+        while !cache.is_stale(&target) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let slot = if i % 2 == 0 {
+            engine.audit_cached(&cache, &host).await.expect("incremental audit");
+            &mut inc
+        } else {
+            engine.audit(&full, &host).await.expect("full audit");
+            &mut all
+        };
+        slot.0 += engine_cpu().unwrap_or_default().saturating_sub(e0);
+        slot.1 += self_cpu().saturating_sub(a0);
+    }
+    drop(watcher);
+    let per = |d: Duration| d.as_secs_f64() * 1000.0 / changes as f64;
+    let (ie, ia, fe, fa) = (per(inc.0), per(inc.1), per(all.0), per(all.1));
+    println!(
+        "bench review-per-change-1000: engine {ie:.0} ms + app {ia:.0} ms CPU per change vs engine {fe:.0} ms + app {fa:.0} ms (a full audit after each change) = {:.3}x (lower is better)",
+        (ie + ia) / (fe + fa).max(0.001)
     );
 }

@@ -1,3 +1,0 @@
-// Tests may panic on what must not fail.
-#![allow(clippy::unwrap_used)]
-fn main() {}
