@@ -1,13 +1,17 @@
 //! What the shell keeps between commands.
 
+use bulkhead_core::inspect::review::ReviewCache;
 use bulkhead_core::Watcher;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::sync::Mutex;
 use tauri::async_runtime::JoinHandle;
 
 pub struct AppState {
     pub watcher: Watcher,
+    /// The security review kept between audits, following the watcher's events.
+    pub reviews: Arc<ReviewCache>,
     /// Exec sessions, by the id the backend issued.
     pub sessions: Mutex<HashMap<u32, crate::sessions::SessionHandle>>,
     /// The live-lists stream of each webview (one at most: a reload replaces the old one).
@@ -24,9 +28,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl AppState {
+    /// `reviews` follows `watcher` on the async runtime from now on.
     pub fn new(watcher: Watcher) -> Self {
+        let reviews = ReviewCache::new();
+        reviews.follow(&watcher, tauri::async_runtime::handle().inner());
         AppState {
             watcher,
+            reviews,
             sessions: Mutex::default(),
             list_streams: Mutex::default(),
             streams: Mutex::default(),

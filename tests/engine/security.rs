@@ -528,3 +528,81 @@ async fn recreate_hardened_keeps_the_networks_and_their_aliases() {
     assert!(aliases(&net2).contains(&"cache".to_owned()), "{nets}");
     assert_eq!(v["HostConfig"]["NetworkMode"], net1.as_str());
 }
+
+/// The window's review is incremental: a second audit reuses every review, a renamed
+/// container is reviewed again (the watcher's event), a removed one is gone, and an image that
+/// cannot be reviewed is reported as such.
+#[tokio::test]
+async fn the_review_is_incremental_following_the_engines_events() {
+    use bulkhead_core::inspect::review::ReviewCache;
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(create_container(&mut cleanup, &unique_name(&format!("inc{i}")), &["sleep", "60"], None).await);
+    }
+    // A container whose image is then force-removed: its image cannot be reviewed.
+    let tag = format!("bulkhead-test/{}:gone", unique_name("img"));
+    let label =
+        HashMap::from([(TEST_LABEL.to_owned(), std::process::id().to_string()), ("gone".to_owned(), tag.clone())]);
+    let image_id = build_image(&tag, &format!("FROM {FIXTURE_IMAGE}\n"), label).await;
+    let orphan = create_container_with(
+        &mut cleanup,
+        &unique_name("orphan"),
+        ContainerCreateBody {
+            image: Some(tag.clone()),
+            cmd: Some(vec!["sleep".into(), "60".into()]),
+            ..Default::default()
+        },
+    )
+    .await;
+    docker()
+        .remove_image(
+            &image_id,
+            Some(bollard::query_parameters::RemoveImageOptions { force: true, ..Default::default() }),
+            None,
+        )
+        .await
+        .unwrap();
+
+    let watcher = bulkhead_core::Watcher::start(bulkhead_core::Endpoint::from_env());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while watcher.status().state != bulkhead_core::model::ConnectionState::Connected {
+        assert!(std::time::Instant::now() < deadline, "the watcher connects");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let cache = ReviewCache::new();
+    cache.follow(&watcher, &tokio::runtime::Handle::current());
+    let host = HostRoot::default();
+    let ours = |reviewed: &[String]| ids.iter().filter(|id| reviewed.contains(id)).count();
+
+    let first = engine.audit_cached(&cache, &host).await.unwrap();
+    assert_eq!(ours(&cache.last_audit().0), 3, "the first audit reviews everything");
+    let unreviewed = first.images.iter().find(|i| i.id == image_id).expect("the orphan's image is listed");
+    assert!(unreviewed.error.as_deref().is_some_and(|e| e.starts_with("could not review")), "{unreviewed:?}");
+    assert!(unreviewed.findings.is_empty());
+    assert!(first.containers.iter().any(|c| c.id == orphan));
+
+    engine.audit_cached(&cache, &host).await.unwrap();
+    let (reviewed, reused) = cache.last_audit();
+    assert_eq!(ours(&reviewed), 0, "nothing changed: every review is reused");
+    assert!(reused >= 4, "{reused}");
+
+    let renamed = unique_name("renamed");
+    docker()
+        .rename_container(&ids[0], bollard::query_parameters::RenameContainerOptions { name: renamed.clone() })
+        .await
+        .unwrap();
+    docker().remove_container(&ids[2], None::<bollard::query_parameters::RemoveContainerOptions>).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cache.is_stale(&ids[0]) {
+        assert!(std::time::Instant::now() < deadline, "the rename reached the cache");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let third = engine.audit_cached(&cache, &host).await.unwrap();
+    let (reviewed, _) = cache.last_audit();
+    assert!(reviewed.contains(&ids[0]) && !reviewed.contains(&ids[1]), "only the changed one: {reviewed:?}");
+    assert!(third.containers.iter().any(|c| c.id == ids[0] && c.name == renamed));
+    assert!(third.containers.iter().all(|c| c.id != ids[2]), "the removed one is gone");
+}

@@ -10,6 +10,7 @@ pub mod facts;
 pub mod harden;
 pub mod host;
 pub mod report;
+pub mod review;
 pub mod rules;
 
 use crate::engine::{Endpoint, Engine};
@@ -180,6 +181,7 @@ impl Engine {
             reference: facts.reference.clone(),
             id: facts.id.clone(),
             findings: rules::check_image(&facts),
+            error: None,
         })
     }
 
@@ -211,20 +213,48 @@ impl Engine {
                 }
             }
         }
-        let mut images: Vec<ImageReport> = Vec::new();
-        if opts.images {
-            let mut seen = std::collections::HashSet::new();
-            for c in &containers {
-                let id = c.facts.image_id.clone();
-                if !id.is_empty() && seen.insert(id.clone()) {
-                    if let Ok(r) = self.review_image(&c.image, &id).await {
-                        images.push(r);
-                    }
-                }
-            }
-        }
+        let images = if opts.images { self.review_images(&containers, None).await } else { Vec::new() };
         let engine = EngineReport { findings: rules::check_engine(&engine), facts: engine };
         Ok(AuditReport::new(engine, containers, images, crate::time::now_rfc3339()))
+    }
+}
+
+impl Engine {
+    /// The images the containers run, each reviewed once (by image ID). One that cannot be
+    /// reviewed is reported as such, with the reason — never as an image without findings.
+    /// With a cache, reviews of images already seen are reused.
+    pub(crate) async fn review_images(
+        &self,
+        containers: &[ContainerReport],
+        cache: Option<&review::ReviewCache>,
+    ) -> Vec<ImageReport> {
+        let mut images = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for c in containers {
+            let id = c.facts.image_id.clone();
+            if id.is_empty() || !seen.insert(id.clone()) {
+                continue;
+            }
+            if let Some(r) = cache.and_then(|k| k.image(&id)) {
+                images.push(r);
+                continue;
+            }
+            match self.review_image(&c.image, &id).await {
+                Ok(r) => {
+                    if let Some(k) = cache {
+                        k.keep_image(&r);
+                    }
+                    images.push(r);
+                }
+                Err(e) => images.push(ImageReport {
+                    reference: crate::text::neutralise(&c.image),
+                    id: crate::text::neutralise(&id),
+                    findings: Vec::new(),
+                    error: Some(format!("could not review: {}", e.message)),
+                }),
+            }
+        }
+        images
     }
 }
 

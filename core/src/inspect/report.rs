@@ -49,6 +49,9 @@ pub struct ImageReport {
     pub reference: String,
     pub id: String,
     pub findings: Vec<Finding>,
+    /// Set when the image could not be reviewed (its findings are then unknown, not none).
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -429,6 +432,9 @@ impl AuditReport {
         }
         for i in &self.images {
             s.push_str(&format!("\nImage {}\n", i.reference));
+            if let Some(e) = &i.error {
+                s.push_str(&format!("  {e}\n"));
+            }
             for f in &i.findings {
                 s.push_str(&format!(
                     "  {:<8} {:<30} {}\n",

@@ -3,15 +3,15 @@ use bulkhead_core::inspect::harden::{HardenOutcome, HardenPlan};
 use bulkhead_core::inspect::host::HostRoot;
 use bulkhead_core::inspect::report::{AuditReport, ContainerReport};
 use bulkhead_core::inspect::rules::QuickFix;
-use bulkhead_core::inspect::AuditOptions;
 use bulkhead_core::{ContainerRef, Error};
 use tauri::State;
 
-/// The whole review: the engine and host first, then every container (and its image).
+/// The whole review: the engine and host first, then every container (and its image); what
+/// did not change since the last audit is reused.
 #[tauri::command]
 pub async fn security_audit(state: State<'_, AppState>) -> Result<AuditReport, Error> {
     let engine = state.watcher.engine()?;
-    engine.audit(&AuditOptions { containers: Vec::new(), images: true }, &HostRoot::from_env()).await
+    engine.audit_cached(&state.reviews, &HostRoot::from_env()).await
 }
 
 /// One container's review, with the kernel's values read now.
@@ -36,7 +36,9 @@ pub async fn security_fix(
     let engine = state.watcher.engine()?;
     let host = HostRoot::from_env();
     let facts = engine.engine_facts(&host).await?;
-    engine.apply_quick_fix(&c, fix, &host, Some(&facts)).await
+    let r = engine.apply_quick_fix(&c, fix, &host, Some(&facts)).await?;
+    state.reviews.keep(&r);
+    Ok(r)
 }
 
 /// What "Recreate hardened" would change, as a diff.

@@ -181,3 +181,18 @@ describe('hostile engine text is neutralised in every view', () => {
     expectNeutral(view.container);
   });
 });
+
+describe('the security view', () => {
+  it('shows an image that could not be reviewed as such, never as a clean image', async () => {
+    answers.security_audit = () => ({
+      ...hostileAudit,
+      images: [{ reference: 'busybox:gone', id: imageId, findings: [], error: 'could not review: No such image' }],
+    });
+    const { security } = await import('../lib/security.svelte');
+    await security.refresh();
+    const view = render(SecurityView, { onopen: () => {} });
+    const box = await view.findByTestId('image-unreviewed');
+    expect(box.textContent).toBe('could not review: No such image');
+    expect(box.parentElement?.textContent).not.toContain('No findings');
+  });
+});
