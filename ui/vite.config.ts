@@ -3,9 +3,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import type { Plugin } from 'vite';
 
 /**
- * Tauri freezes Object.prototype (freezePrototype: true). xterm.js 6 assigns `toString` to a
- * plain namespace object, which a frozen prototype turns into a TypeError ("override
- * mistake"). Define that property instead of assigning it. The build fails if the pattern is
+ * Tauri freezes Object.prototype (freezePrototype: true). xterm.js 6 (and @xterm/addon-webgl
+ * 0.19, which bundles the same code) assigns `toString` to a plain namespace object, which a
+ * frozen prototype turns into a TypeError ("override mistake"). Define that property instead of assigning it. The build fails if the pattern is
  * not found exactly once, so an xterm.js update that changes it is noticed.
  */
 function xtermFrozenPrototype(): Plugin {
@@ -13,7 +13,8 @@ function xtermFrozenPrototype(): Plugin {
     name: 'bulkhead-xterm-frozen-prototype',
     enforce: 'pre',
     transform(code, id) {
-      if (!/@xterm[\\/]xterm[\\/]lib[\\/]xterm\.mjs/.test(id)) return null;
+      // xterm.js itself and its WebGL addon, which bundles the same namespace.
+      if (!/@xterm[\\/](xterm[\\/]lib[\\/]xterm|addon-webgl[\\/]lib[\\/]addon-webgl)\.mjs/.test(id)) return null;
       const pattern = /([A-Za-z_$][\w$]*)\.toString=([A-Za-z_$][\w$]*);/g;
       const found = code.match(pattern)?.length ?? 0;
       if (found !== 1) throw new Error(`xterm.js: expected one namespace toString assignment, found ${found}`);

@@ -40,6 +40,8 @@ const RECENT: Duration = Duration::from_secs(1);
 const QUIET: Duration = Duration::from_millis(60);
 const FLUSH_MAX: Duration = Duration::from_secs(3);
 const FLUSH_BYTES: u64 = 32 * 1024 * 1024;
+/// This much output already waiting when ^C is typed is a flood, however slowly it was read.
+const BACKLOG: usize = 16 * 1024;
 /// How much of the end of the discarded output is kept and shown.
 const TAIL: usize = 8 * 1024;
 
@@ -139,7 +141,7 @@ fn broken(e: std::io::Error) -> Error {
 impl ExecOutput {
     /// The next piece of output (up to 64 KiB); `None` when the process ended.
     pub async fn next(&mut self) -> Result<Option<Bytes>> {
-        if self.tty && self.interrupted.swap(false, Ordering::AcqRel) && self.flooding() {
+        if self.tty && self.interrupted.swap(false, Ordering::AcqRel) && (self.flooding() || self.backed_up()) {
             if let Some(tail) = self.flush().await? {
                 return Ok(Some(tail));
             }
@@ -151,6 +153,15 @@ impl ExecOutput {
             self.forget_old();
         }
         Ok(piece)
+    }
+
+    /// Output is waiting on the socket right now, more than a prompt's worth: the process
+    /// wrote faster than the reader took it. (A slow window reads little, so "much read
+    /// recently" alone misses a flood exactly where it hurts most: there the engine's buffers
+    /// are full.)
+    fn backed_up(&mut self) -> bool {
+        use futures_util::FutureExt;
+        matches!(self.reader.fill_buf().now_or_never(), Some(Ok(buf)) if buf.len() >= BACKLOG)
     }
 
     fn flooding(&mut self) -> bool {
