@@ -7,6 +7,12 @@
 //! through one 64 KiB buffer, chunked encoding is decoded in place, and the body comes out in
 //! large pieces. `make bench` compares both paths with a raw socket read of the same response.
 //! Everything else goes through bollard.
+//!
+//! The endpoint may be hostile (a remote engine, a proxy): every line is read with a limit
+//! (status and headers 64 KiB in all, a chunk-size line 1 KiB), a chunk over 1 GiB is
+//! malformed, a whole body read into memory is at most 256 MiB, and the head must arrive within
+//! the timeout — each a typed error, tested against a fake server (an endless header line, a
+//! 2^63 chunk size, a body that never ends, a slowloris, invalid JSON).
 
 use crate::engine::{ApiVersion, Endpoint};
 use crate::error::{Error, ErrorKind, Result};
@@ -19,8 +25,14 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 /// How long the engine may take to answer with headers.
 const TIMEOUT: Duration = Duration::from_secs(120);
 const BUF: usize = 64 * 1024;
-/// Headers longer than this are not an engine's.
+/// Headers longer than this are not an engine's (one line or all of them).
 const MAX_HEADERS: usize = 64 * 1024;
+/// A chunk-size line is a hex number and maybe an extension: this is plenty.
+const MAX_CHUNK_LINE: usize = 1024;
+/// No engine sends a chunk this large; a bigger size is a malformed (or hostile) response.
+const MAX_CHUNK: usize = 1 << 30;
+/// A whole body read into memory (`get`: lists, inspects, info) is at most this large.
+pub(crate) const MAX_BODY: usize = 256 << 20;
 /// An error body is read up to this size.
 const MAX_ERROR_BODY: usize = 1 << 20;
 
@@ -68,17 +80,17 @@ impl Body {
                     if !out.is_empty() && !self.reader.buffer().contains(&b'\n') {
                         break;
                     }
-                    let mut line = String::new();
-                    let n = self.reader.read_line(&mut line).await.map_err(|e| broken(&self.label, e))?;
-                    if n == 0 {
-                        return Err(broken(&self.label, "it ended inside a chunk header"));
-                    }
+                    let line = read_line_limited(&mut self.reader, MAX_CHUNK_LINE, &self.label, "chunk size line")
+                        .await?
+                        .ok_or_else(|| broken(&self.label, "it ended inside a chunk header"))?;
                     let size_text = line.trim_end().split(';').next().unwrap_or("").trim();
                     if size_text.is_empty() {
                         continue; // the CRLF that ends the previous chunk
                     }
-                    let size =
-                        usize::from_str_radix(size_text, 16).map_err(|_| bad_response(&self.label, "chunk size"))?;
+                    let size = usize::from_str_radix(size_text, 16)
+                        .ok()
+                        .filter(|&n| n <= MAX_CHUNK)
+                        .ok_or_else(|| bad_response(&self.label, "chunk size"))?;
                     if size == 0 {
                         self.done = true;
                     } else {
@@ -136,8 +148,7 @@ struct Head {
 
 /// Reads a response's status line and headers, up to the empty line.
 async fn read_head<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, label: &str) -> Result<Head> {
-    let mut status_line = String::new();
-    reader.read_line(&mut status_line).await.map_err(|e| broken(label, e))?;
+    let status_line = read_line_limited(reader, MAX_HEADERS, label, "status line").await?.unwrap_or_default();
     let status = status_line
         .split_whitespace()
         .nth(1)
@@ -146,12 +157,10 @@ async fn read_head<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, label: &s
         .ok_or_else(|| bad_response(label, "status line"))?;
     let (mut chunked, mut length, mut total) = (false, None, status_line.len());
     loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).await.map_err(|e| broken(label, e))?;
-        total += n;
-        if n == 0 || total > MAX_HEADERS {
-            return Err(bad_response(label, "headers"));
-        }
+        let line = read_line_limited(reader, MAX_HEADERS.saturating_sub(total), label, "headers")
+            .await?
+            .ok_or_else(|| bad_response(label, "headers"))?;
+        total += line.len();
         let line = line.trim_end();
         if line.is_empty() {
             return Ok(Head { status, chunked, length });
@@ -163,6 +172,36 @@ async fn read_head<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, label: &s
             } else if k == "content-length" {
                 length = Some(v.parse::<u64>().map_err(|_| bad_response(label, "content-length"))?);
             }
+        }
+    }
+}
+
+/// One line (up to and with its `\n`), read through the buffer without ever holding more than
+/// `limit` bytes of it: an endless line is a malformed response, not unbounded memory. `None`
+/// at the end of the stream before any byte.
+async fn read_line_limited<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    limit: usize,
+    label: &str,
+    what: &str,
+) -> Result<Option<String>> {
+    let mut line = Vec::new();
+    loop {
+        let buf = reader.fill_buf().await.map_err(|e| broken(label, e))?;
+        if buf.is_empty() {
+            return Ok(if line.is_empty() { None } else { Some(String::from_utf8_lossy(&line).into_owned()) });
+        }
+        let (n, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if line.len() + n > limit {
+            return Err(bad_response(label, &format!("{what} longer than {limit} bytes")));
+        }
+        line.extend_from_slice(&buf[..n]);
+        reader.consume(n);
+        if done {
+            return Ok(Some(String::from_utf8_lossy(&line).into_owned()));
         }
     }
 }
@@ -311,8 +350,12 @@ pub(crate) async fn head_status(endpoint: &Endpoint, api: ApiVersion, path_and_q
     Ok(status)
 }
 
-/// `GET` on a fresh connection; the whole body, or a typed error.
+/// `GET` on a fresh connection; the whole body (at most `MAX_BODY`), or a typed error.
 pub(crate) async fn get(endpoint: &Endpoint, api: ApiVersion, path_and_query: &str) -> Result<Vec<u8>> {
+    get_limited(endpoint, api, path_and_query, MAX_BODY).await
+}
+
+async fn get_limited(endpoint: &Endpoint, api: ApiVersion, path_and_query: &str, max: usize) -> Result<Vec<u8>> {
     let label = endpoint.to_string();
     let whole = async {
         let (status, mut body) = open(endpoint, api, path_and_query).await?;
@@ -324,6 +367,9 @@ pub(crate) async fn get(endpoint: &Endpoint, api: ApiVersion, path_and_query: &s
             _ => Vec::new(),
         };
         while let Some(p) = body.next_piece().await? {
+            if all.len() + p.len() > max {
+                return Err(bad_response(&label, &format!("a body larger than {max} bytes")));
+            }
             all.extend_from_slice(&p);
         }
         Ok(all)
@@ -402,5 +448,110 @@ mod tests {
             serve(vec![b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nonly six".to_vec()]).await;
         let e = get(&Endpoint::Unix(path), API, "/x").await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::EngineNotRunning);
+    }
+
+    /// A hostile endpoint: writes `head`, then `filler` over and over until the client goes
+    /// away; answers how many bytes it managed to write.
+    async fn serve_endless(
+        head: &'static [u8],
+        filler: &'static [u8],
+    ) -> (std::path::PathBuf, tokio::task::JoinHandle<usize>) {
+        let path = std::env::temp_dir().join(format!("bulkhead-http-{}-e{}.sock", std::process::id(), rand_suffix()));
+        let _ = std::fs::remove_file(&path);
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let task = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut req = vec![0u8; 4096];
+            let _ = s.read(&mut req).await;
+            let mut written = 0;
+            if s.write_all(head).await.is_err() {
+                return written;
+            }
+            written += head.len();
+            while written < 1 << 30 {
+                if s.write_all(filler).await.is_err() {
+                    break;
+                }
+                written += filler.len();
+            }
+            written
+        });
+        (path, task)
+    }
+
+    static A_MIB: [u8; 1 << 20] = [b'a'; 1 << 20];
+    static ONES: [u8; 1 << 16] = [b'1'; 1 << 16];
+
+    #[tokio::test]
+    async fn an_endless_header_line_is_refused_after_a_bounded_read() {
+        let (path, server) = serve_endless(b"HTTP/1.1 200 OK\r\nX-Evil: ", &A_MIB).await;
+        let e = get(&Endpoint::Unix(path.clone()), API, "/x").await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Engine, "{}", e.message);
+        assert!(e.message.contains("headers longer than"), "{}", e.message);
+        let written = server.await.unwrap();
+        assert!(written < 16 << 20, "the client stopped reading early: the server got {written} bytes out");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn a_2_pow_63_chunk_size_and_an_endless_chunk_line_are_malformed() {
+        let (path, _s) =
+            serve_endless(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8000000000000000\r\n", &A_MIB).await;
+        let e = get(&Endpoint::Unix(path), API, "/x").await.unwrap_err();
+        assert!(e.kind == ErrorKind::Engine && e.message.contains("chunk size"), "{:?}", e);
+        let (path, server) = serve_endless(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", &ONES).await;
+        let e = get(&Endpoint::Unix(path), API, "/x").await.unwrap_err();
+        assert!(e.message.contains("chunk size line longer than"), "{}", e.message);
+        assert!(server.await.unwrap() < 16 << 20);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_never_ends_is_cut_at_the_limit() {
+        let (path, server) = serve_endless(b"HTTP/1.0 200 OK\r\n\r\n", &A_MIB).await;
+        let e = get_limited(&Endpoint::Unix(path), API, "/x", 4 << 20).await.unwrap_err();
+        assert!(e.kind == ErrorKind::Engine && e.message.contains("larger than 4194304 bytes"), "{}", e.message);
+        assert!(server.await.unwrap() < 32 << 20);
+        // Well-formed chunks of 1 MiB, without end.
+        let mut chunk = b"100000\r\n".to_vec();
+        chunk.extend_from_slice(&A_MIB);
+        chunk.extend_from_slice(b"\r\n");
+        let chunk: &'static [u8] = Box::leak(chunk.into_boxed_slice());
+        let (path, _s) = serve_endless(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", chunk).await;
+        let e = get_limited(&Endpoint::Unix(path), API, "/x", 4 << 20).await.unwrap_err();
+        assert!(e.message.contains("larger than"), "{}", e.message);
+    }
+
+    /// A slowloris: one byte of the status line a second. The head must arrive within the
+    /// timeout (virtual time here: the test does not wait two minutes).
+    #[tokio::test(start_paused = true)]
+    async fn a_slowloris_times_out() {
+        let path = std::env::temp_dir().join(format!("bulkhead-http-{}-s{}.sock", std::process::id(), rand_suffix()));
+        let _ = std::fs::remove_file(&path);
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut req = vec![0u8; 4096];
+            let _ = s.read(&mut req).await;
+            for b in b"HTTP/1.1 200 OK\r\nX: ".iter().cycle() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if s.write_all(&[*b]).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let t = tokio::time::Instant::now();
+        let e = get(&Endpoint::Unix(path.clone()), API, "/x").await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::EngineTimeout, "{}", e.message);
+        assert!(t.elapsed() <= TIMEOUT + Duration::from_secs(2), "within the head timeout: {:?}", t.elapsed());
+        server.abort();
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn invalid_json_from_the_engine_is_a_typed_engine_error() {
+        let e = crate::containers::parse_container_list(b"[{\"Id\": 12").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Engine);
+        let e = crate::images::parse_image_list(b"not json").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Engine);
     }
 }

@@ -33,7 +33,9 @@ pub struct AuditOptions {
 impl Engine {
     async fn get_json(&self, path: &str) -> Result<Value> {
         let body = crate::http::get(self.endpoint(), self.version().api, path).await?;
-        Ok(serde_json::from_slice(&body)?)
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::new(crate::ErrorKind::Engine, format!("The engine answered {path} with invalid JSON: {e}"))
+        })
     }
 
     /// The engine's and the host's settings that the engine rules read.
