@@ -479,3 +479,117 @@ impl Engine {
         Ok(if i.running == Some(true) { None } else { i.exit_code })
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Serving a session to a window: the policy, whatever carries the bytes (the desktop shell
+// plugs in its IPC channels).
+
+/// Output bytes in flight to the window, not yet acknowledged as drawn, at most.
+pub const WINDOW: u64 = 256 * 1024;
+
+/// What the window sends a session.
+pub enum Input {
+    Data(Vec<u8>),
+    Resize(u16, u16),
+}
+
+/// Where a served session's output goes. `false` from either means the window is gone.
+pub trait SessionSink: Send + 'static {
+    fn data(&mut self, bytes: Bytes) -> bool;
+    fn event(&mut self, event: crate::model::ExecEvent) -> bool;
+}
+
+/// The window's acknowledgements of drawn output (the credit the reader may spend).
+#[derive(Default)]
+pub struct Credit {
+    acked: std::sync::atomic::AtomicU64,
+    changed: tokio::sync::Notify,
+}
+
+impl Credit {
+    /// The window drew `bytes` more bytes.
+    pub fn ack(&self, bytes: u64) {
+        self.acked.fetch_add(bytes, Ordering::Relaxed);
+        self.changed.notify_one();
+    }
+}
+
+/// A session, served: its input (keystrokes and resizes, in order), the credit the window
+/// gives back, and the two tasks' futures for the caller to spawn (input, then output).
+pub struct Served {
+    pub input: tokio::sync::mpsc::Sender<Input>,
+    pub credit: Arc<Credit>,
+    pub writer: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    pub reader: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+}
+
+/// Serves `session` to a window: input goes to the process in order; output goes to `sink`
+/// with at most `WINDOW` bytes unacknowledged (past that the socket is not read, so the
+/// container's writes block instead of memory growing); skipped output after ^C and errors
+/// are events; the exit code ends it. When the input sender goes (the tab closed), the session
+/// ends as its kind needs (`ExecInput::end`).
+pub fn serve(engine: Engine, session: ExecSession, mut sink: impl SessionSink) -> Served {
+    let ExecSession { target, mut output, mut input, .. } = session;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(256);
+    let credit = Arc::new(Credit::default());
+    let writer_engine = engine.clone();
+    let writer_target = target.clone();
+    let writer = Box::pin(async move {
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Input::Data(bytes) => {
+                    if input.write(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Input::Resize(cols, rows) => {
+                    let _ = writer_engine.session_resize(&writer_target, cols, rows).await;
+                }
+            }
+        }
+        input.end().await;
+    });
+    let c = Arc::clone(&credit);
+    let reader = Box::pin(async move {
+        use crate::model::ExecEvent;
+        let mut sent: u64 = 0;
+        let mut discarded: u64 = 0;
+        let failure = loop {
+            // Backpressure: wait for the window to draw what it has.
+            while sent.saturating_sub(c.acked.load(Ordering::Relaxed)) > WINDOW {
+                c.changed.notified().await;
+            }
+            match output.next().await {
+                Ok(Some(bytes)) => {
+                    if output.discarded() != discarded {
+                        discarded = output.discarded();
+                        sink.event(ExecEvent::Discarded { bytes: discarded });
+                    }
+                    sent += bytes.len() as u64;
+                    if !sink.data(bytes) {
+                        return; // the window is gone
+                    }
+                }
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        if let Some(e) = failure {
+            sink.event(ExecEvent::Error(e));
+        }
+        // The engine records the exit code a moment after the stream ends.
+        let mut code = None;
+        for _ in 0..10 {
+            match engine.session_exit_code(&target).await {
+                Ok(Some(c)) => {
+                    code = Some(c);
+                    break;
+                }
+                Ok(None) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(_) => break, // the container is gone
+            }
+        }
+        sink.event(ExecEvent::Exit { code });
+    });
+    Served { input: tx, credit, writer, reader }
+}
