@@ -8,7 +8,7 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::refs::{ContainerName, ContainerRef};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 #[cfg(feature = "ts")]
@@ -37,7 +37,7 @@ pub struct HardenPlan {
     /// The create body (Config + HostConfig), as sent to the engine.
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
-    pub body: Value,
+    pub body: bollard::models::ContainerCreateBody,
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub was_running: bool,
@@ -61,24 +61,35 @@ pub struct HardenOutcome {
     pub changes: Vec<Change>,
 }
 
-fn show(v: &Value) -> String {
+fn show_opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     match v {
-        Value::Null => "(not set)".into(),
-        Value::String(s) if s.is_empty() => "(default)".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        None => "(not set)".into(),
+        Some(x) => {
+            let s = x.to_string();
+            if s.is_empty() {
+                "(default)".into()
+            } else {
+                s
+            }
+        }
     }
 }
 
-/// The hardened create body for a container, from its inspect, with the diff.
+/// The hardened create body for a container, from its inspect, with the diff. The settings are
+/// typed (the engine's create body, read from the inspect's Config and HostConfig) and edited
+/// field by field.
 pub fn plan(inspect: &Value) -> Result<HardenPlan> {
+    use bollard::models::{
+        ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, RestartPolicy, RestartPolicyNameEnum,
+    };
+    let incomplete = || Error::new(ErrorKind::Engine, "The engine's description of the container is incomplete.");
     let id = inspect["Id"].as_str().unwrap_or_default().to_owned();
     let name = inspect["Name"].as_str().unwrap_or_default().trim_start_matches('/').to_owned();
-    let mut config = inspect["Config"].clone();
-    let mut hc = inspect["HostConfig"].clone();
-    if !config.is_object() || !hc.is_object() {
-        return Err(Error::new(ErrorKind::Engine, "The engine's description of the container is incomplete."));
+    if !inspect["Config"].is_object() || !inspect["HostConfig"].is_object() {
+        return Err(incomplete());
     }
+    let mut body: ContainerCreateBody = serde_json::from_value(inspect["Config"].clone()).map_err(|_| incomplete())?;
+    let mut hc: HostConfig = serde_json::from_value(inspect["HostConfig"].clone()).map_err(|_| incomplete())?;
     let mut changes = Vec::new();
     let mut notes = Vec::new();
     let mut change = |setting: &str, before: String, after: String| {
@@ -87,38 +98,37 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
         }
     };
 
-    if hc["Privileged"] == Value::Bool(true) {
+    if hc.privileged == Some(true) {
         change("--privileged", "on".into(), "off".into());
-        hc["Privileged"] = Value::Bool(false);
+        hc.privileged = Some(false);
     }
-    if let Some(caps) = hc["CapAdd"].as_array().cloned() {
-        let (bad, keep): (Vec<Value>, Vec<Value>) = caps.into_iter().partition(|c| {
-            let c = c.as_str().unwrap_or_default().to_ascii_uppercase();
+    if let Some(caps) = hc.cap_add.take() {
+        let (bad, keep): (Vec<String>, Vec<String>) = caps.into_iter().partition(|c| {
+            let c = c.to_ascii_uppercase();
             DANGEROUS_CAPABILITIES.contains(&c.trim_start_matches("CAP_"))
         });
         if !bad.is_empty() {
-            change("--cap-add", bad.iter().map(show).collect::<Vec<_>>().join(" "), "(removed)".into());
-            hc["CapAdd"] = Value::Array(keep);
+            change("--cap-add", bad.join(" "), "(removed)".into());
         }
+        hc.cap_add = Some(keep);
     }
-    for (field, flag) in [("PidMode", "--pid"), ("IpcMode", "--ipc"), ("UTSMode", "--uts")] {
-        if hc[field] == "host" {
+    for (mode, flag) in [(&mut hc.pid_mode, "--pid"), (&mut hc.ipc_mode, "--ipc"), (&mut hc.uts_mode, "--uts")] {
+        if mode.as_deref() == Some("host") {
             change(flag, "host".into(), "(the container's own)".into());
-            hc[field] = Value::String(String::new());
+            *mode = Some(String::new());
         }
     }
-    if hc["NetworkMode"] == "host" {
+    if hc.network_mode.as_deref() == Some("host") {
         change("--network", "host".into(), "bridge".into());
-        hc["NetworkMode"] = Value::String("bridge".into());
+        hc.network_mode = Some("bridge".into());
         notes.push("With its own network the container is reached through published ports only (-p).".into());
     }
-    if hc["UsernsMode"] == "host" {
+    if hc.userns_mode.as_deref() == Some("host") {
         change("--userns", "host".into(), "(the engine's)".into());
-        hc["UsernsMode"] = Value::String(String::new());
+        hc.userns_mode = Some(String::new());
     }
     // Security options: no unconfined seccomp/AppArmor, no-new-privileges on.
-    let opts: Vec<String> =
-        hc["SecurityOpt"].as_array().into_iter().flatten().filter_map(|o| o.as_str().map(str::to_owned)).collect();
+    let opts: Vec<String> = hc.security_opt.clone().unwrap_or_default();
     let mut new_opts: Vec<String> = opts
         .iter()
         .filter(|o| {
@@ -134,36 +144,37 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
     }
     if new_opts != opts {
         change("--security-opt", if opts.is_empty() { "(none)".into() } else { opts.join(" ") }, new_opts.join(" "));
-        hc["SecurityOpt"] = json!(new_opts);
+        hc.security_opt = Some(new_opts);
     }
-    if hc["PidsLimit"].as_i64().unwrap_or(0) <= 0 {
+    if hc.pids_limit.unwrap_or(0) <= 0 {
         change("--pids-limit", "no limit".into(), FIX_PIDS.to_string());
-        hc["PidsLimit"] = json!(FIX_PIDS);
+        hc.pids_limit = Some(FIX_PIDS);
     }
-    match hc["RestartPolicy"]["Name"].as_str().unwrap_or_default() {
-        "always" | "unless-stopped" => {
-            change("--restart", show(&hc["RestartPolicy"]["Name"]), "on-failure:5".into());
-            hc["RestartPolicy"] = json!({ "Name": "on-failure", "MaximumRetryCount": 5 });
+    let five = || Some(RestartPolicy { name: Some(RestartPolicyNameEnum::ON_FAILURE), maximum_retry_count: Some(5) });
+    match hc.restart_policy.as_ref().and_then(|r| r.name) {
+        Some(n @ (RestartPolicyNameEnum::ALWAYS | RestartPolicyNameEnum::UNLESS_STOPPED)) => {
+            change("--restart", n.to_string(), "on-failure:5".into());
+            hc.restart_policy = five();
         }
-        "on-failure" if hc["RestartPolicy"]["MaximumRetryCount"].as_i64().unwrap_or(0) <= 0 => {
+        Some(RestartPolicyNameEnum::ON_FAILURE)
+            if hc.restart_policy.as_ref().and_then(|r| r.maximum_retry_count).unwrap_or(0) <= 0 =>
+        {
             change("--restart", "on-failure".into(), "on-failure:5".into());
-            hc["RestartPolicy"]["MaximumRetryCount"] = json!(5);
+            hc.restart_policy = five();
         }
         _ => {}
     }
     // Ports on every interface → loopback only.
-    if let Some(map) = hc["PortBindings"].as_object_mut() {
-        for (port, bindings) in map.iter_mut() {
-            for b in bindings.as_array_mut().into_iter().flatten() {
-                let ip = b["HostIp"].as_str().unwrap_or_default().to_owned();
-                if matches!(ip.as_str(), "" | "0.0.0.0" | "::") {
-                    change(
-                        &format!("-p …:{port}"),
-                        format!("{}:{}", if ip.is_empty() { "0.0.0.0" } else { &ip }, show(&b["HostPort"])),
-                        format!("127.0.0.1:{}", show(&b["HostPort"])),
-                    );
-                    b["HostIp"] = Value::String("127.0.0.1".into());
-                }
+    for (port, bindings) in hc.port_bindings.iter_mut().flatten() {
+        for b in bindings.iter_mut().flatten() {
+            let ip = b.host_ip.clone().unwrap_or_default();
+            if matches!(ip.as_str(), "" | "0.0.0.0" | "::") {
+                change(
+                    &format!("-p …:{port}"),
+                    format!("{}:{}", if ip.is_empty() { "0.0.0.0" } else { &ip }, show_opt(&b.host_port)),
+                    format!("127.0.0.1:{}", show_opt(&b.host_port)),
+                );
+                b.host_ip = Some("127.0.0.1".into());
             }
         }
     }
@@ -200,42 +211,40 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
         }
     }
     if !mounts.is_empty() {
-        hc["Binds"] = json!(binds);
+        hc.binds = Some(binds);
         // Binds and volumes given with --mount are among the mounts: now in Binds, not twice.
         // tmpfs mounts stay as they were.
-        let rest: Vec<Value> = hc["Mounts"]
-            .as_array()
+        use bollard::models::MountType as T;
+        let rest: Vec<_> = hc
+            .mounts
+            .take()
+            .unwrap_or_default()
             .into_iter()
-            .flatten()
-            .filter(|m| !matches!(m["Type"].as_str(), Some("bind" | "volume")))
-            .cloned()
+            .filter(|m| !matches!(m.typ, Some(T::BIND | T::VOLUME)))
             .collect();
-        hc["Mounts"] = if rest.is_empty() { Value::Null } else { Value::Array(rest) };
+        hc.mounts = (!rest.is_empty()).then_some(rest);
     }
-    if hc["Memory"].as_i64().unwrap_or(0) == 0 {
+    if hc.memory.unwrap_or(0) == 0 {
         notes.push(
             "No memory or CPU limit is added here: set them with the one-click fixes (no restart needed).".into(),
         );
     }
-    if config["User"].as_str().unwrap_or_default().is_empty() {
+    if body.user.as_deref().unwrap_or_default().is_empty() {
         notes.push(
             "The container still runs as root: choosing a user needs to know the image (its files' owners).".into(),
         );
     }
     // The engine fills these in itself; sending them back pins values it chose.
-    for k in ["Hostname", "Domainname"] {
-        if let Some(o) = config.as_object_mut() {
-            o.remove(k);
-        }
-    }
+    body.hostname = None;
+    body.domainname = None;
     // Networks: the primary one (NetworkMode) at creation with its aliases, the others joined
     // afterwards, each with its aliases (the engine's automatic short-ID alias left out).
     let short: String = id.chars().take(12).collect();
-    let primary = match hc["NetworkMode"].as_str().unwrap_or_default() {
+    let primary = match hc.network_mode.as_deref().unwrap_or_default() {
         "" | "default" => "bridge".to_owned(),
         m => m.to_owned(),
     };
-    let mut endpoints = serde_json::Map::new();
+    let mut endpoints = std::collections::HashMap::new();
     let mut extra_networks = Vec::new();
     for (net, ep) in inspect["NetworkSettings"]["Networks"].as_object().into_iter().flatten() {
         let aliases: Vec<String> = ep["Aliases"]
@@ -248,16 +257,15 @@ pub fn plan(inspect: &Value) -> Result<HardenPlan> {
             .collect();
         if *net == primary {
             if !aliases.is_empty() {
-                endpoints.insert(net.clone(), json!({ "Aliases": aliases }));
+                endpoints.insert(net.clone(), EndpointSettings { aliases: Some(aliases), ..Default::default() });
             }
         } else if !matches!(primary.as_str(), "host" | "none") && !primary.starts_with("container:") {
             extra_networks.push((net.clone(), aliases));
         }
     }
-    let mut body = config;
-    body["HostConfig"] = hc;
+    body.host_config = Some(hc);
     if !endpoints.is_empty() {
-        body["NetworkingConfig"] = json!({ "EndpointsConfig": endpoints });
+        body.networking_config = Some(NetworkingConfig { endpoints_config: Some(endpoints) });
     }
     Ok(HardenPlan {
         container_id: id,
@@ -305,9 +313,7 @@ impl Engine {
         }
         // 2. The new one, with the original name.
         let created = async {
-            let body: bollard::models::ContainerCreateBody = serde_json::from_value(p.body.clone()).map_err(|e| {
-                Error::new(ErrorKind::Internal, format!("The hardened settings do not form a valid container: {e}"))
-            })?;
+            let body = p.body.clone();
             let opts =
                 bollard::query_parameters::CreateContainerOptions { name: Some(p.name.clone()), ..Default::default() };
             self.docker.create_container(Some(opts), body).await.map_err(|e| self.fail(e))
@@ -410,5 +416,58 @@ impl Engine {
                 .start_container(original.as_str(), None::<bollard::query_parameters::StartContainerOptions>)
                 .await;
         }
+    }
+}
+
+#[cfg(test)]
+mod typed_plan_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn inspect(hc: Value) -> Value {
+        json!({
+            "Id": "ab12".repeat(16), "Name": "/web", "State": { "Running": true },
+            "Config": { "Image": "busybox", "Cmd": ["sleep", "60"], "Hostname": "ab12ab12ab12", "Env": ["A=1"],
+                        "ExposedPorts": { "80/tcp": {} } },
+            "HostConfig": hc, "Mounts": [], "NetworkSettings": { "Networks": {} }
+        })
+    }
+
+    #[test]
+    fn edits_typed_settings() {
+        let p = plan(&inspect(json!({
+            "Privileged": true, "CapAdd": ["SYS_ADMIN", "NET_BIND_SERVICE"], "PidMode": "host",
+            "RestartPolicy": { "Name": "always", "MaximumRetryCount": 0 },
+            "PortBindings": { "80/tcp": [{ "HostIp": "", "HostPort": "8080" }] },
+            "SecurityOpt": ["seccomp=unconfined"], "PidsLimit": 0
+        })))
+        .unwrap();
+        let hc = p.body.host_config.as_ref().unwrap();
+        assert_eq!(hc.privileged, Some(false));
+        assert_eq!(hc.cap_add.as_deref(), Some(&["NET_BIND_SERVICE".to_owned()][..]));
+        assert_eq!(hc.pid_mode.as_deref(), Some(""));
+        assert_eq!(hc.pids_limit, Some(FIX_PIDS));
+        assert_eq!(hc.security_opt.as_deref(), Some(&["no-new-privileges".to_owned()][..]));
+        let r = hc.restart_policy.as_ref().unwrap();
+        assert_eq!(
+            (r.name, r.maximum_retry_count),
+            (Some(bollard::models::RestartPolicyNameEnum::ON_FAILURE), Some(5))
+        );
+        let b = &hc.port_bindings.as_ref().unwrap()["80/tcp"].as_ref().unwrap()[0];
+        assert_eq!((b.host_ip.as_deref(), b.host_port.as_deref()), (Some("127.0.0.1"), Some("8080")));
+        assert_eq!(p.body.hostname, None, "the engine's own hostname is not pinned");
+        assert_eq!(p.body.env.as_deref(), Some(&["A=1".to_owned()][..]), "the rest stays");
+        let settings: Vec<&str> = p.changes.iter().map(|c| c.setting.as_str()).collect();
+        for s in ["--privileged", "--cap-add", "--pid", "--restart", "-p …:80/tcp", "--security-opt", "--pids-limit"]
+        {
+            assert!(settings.contains(&s), "{s}: {settings:?}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_inspect_is_a_typed_error() {
+        let e = plan(&inspect(json!({ "PidsLimit": "lots" }))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Engine);
+        assert_eq!(plan(&json!({ "Id": "x" })).unwrap_err().kind, ErrorKind::Engine);
     }
 }
