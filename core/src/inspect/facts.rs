@@ -148,7 +148,7 @@ impl ContainerFacts {
     }
 
     /// The facts a container created from this body would have (the Run form's preview).
-    pub fn from_create(body: &bollard::models::ContainerCreateBody) -> ContainerFacts {
+    pub(crate) fn from_create(body: &bollard::models::ContainerCreateBody) -> ContainerFacts {
         let mut config = serde_json::to_value(body).unwrap_or_default();
         let host_config = config.as_object_mut().and_then(|o| o.remove("HostConfig")).unwrap_or_default();
         ContainerFacts::from_inspect(&serde_json::json!({ "Config": config, "HostConfig": host_config }))

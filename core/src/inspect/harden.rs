@@ -37,7 +37,7 @@ pub struct HardenPlan {
     /// The create body (Config + HostConfig), as sent to the engine.
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
-    pub body: bollard::models::ContainerCreateBody,
+    pub(crate) body: bollard::models::ContainerCreateBody,
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub was_running: bool,

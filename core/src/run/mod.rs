@@ -201,7 +201,7 @@ pub struct RunOutcome {
 pub struct RunPlan {
     pub name: Option<ContainerName>,
     pub image: ImageRef,
-    pub body: ContainerCreateBody,
+    pub(crate) body: ContainerCreateBody,
 }
 
 pub(crate) struct Issues(Vec<FieldIssue>);
