@@ -19,7 +19,7 @@
 //! Everything it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end.
 
 mod common;
-use common::{connect, median, paired_with_command, raw_exec_start, raw_get, raw_post};
+use common::{connect, interleaved, median, paired_with_command, raw_exec_start, raw_get, raw_post};
 
 use bulkhead_core::logs::LogOptions;
 use bulkhead_core::run::RunRequest;
@@ -171,33 +171,21 @@ async fn main() {
             "HostConfig": { "PidsLimit": 10 }
         })
         .to_string();
-        let (mut o, mut r) = (Vec::new(), Vec::new());
-        for i in 0..11 {
-            let ours = || async {
-                let t = Instant::now();
-                engine.run(&req).await.expect("run");
-                t.elapsed().as_secs_f64()
-            };
-            let raw = || async {
-                let t = Instant::now();
-                let created =
-                    raw_post(&socket, &format!("/v{api}/containers/create"), "application/json", body.as_bytes()).await;
-                let text = String::from_utf8_lossy(&created);
-                let id = text.split("\"Id\":\"").nth(1).and_then(|s| s.split('"').next()).expect("created").to_owned();
-                raw_post(&socket, &format!("/v{api}/containers/{id}/start"), "application/json", b"").await;
-                t.elapsed().as_secs_f64()
-            };
-            let (a, b) = if i % 2 == 0 {
-                let a = ours().await;
-                (a, raw().await)
-            } else {
-                let b = raw().await;
-                (ours().await, b)
-            };
-            o.push(a);
-            r.push(b);
-        }
-        let (o, r) = (median(o), median(r));
+        let ours = || async {
+            let t = Instant::now();
+            engine.run(&req).await.expect("run");
+            t.elapsed().as_secs_f64()
+        };
+        let raw = || async {
+            let t = Instant::now();
+            let created =
+                raw_post(&socket, &format!("/v{api}/containers/create"), "application/json", body.as_bytes()).await;
+            let text = String::from_utf8_lossy(&created);
+            let id = text.split("\"Id\":\"").nth(1).and_then(|s| s.split('"').next()).expect("created").to_owned();
+            raw_post(&socket, &format!("/v{api}/containers/{id}/start"), "application/json", b"").await;
+            t.elapsed().as_secs_f64()
+        };
+        let (o, r) = interleaved(11, ours, raw).await;
         println!(
             "bench run-container-api: {:.1} ms vs {:.1} ms (raw POST create + start) = {:.3}x (lower is better)",
             o * 1000.0,
@@ -555,33 +543,21 @@ async fn main() {
         let opts = bulkhead_core::inspect::AuditOptions { containers: refs, images: false };
         let host = bulkhead_core::inspect::host::HostRoot::default();
         let paths: Vec<String> = ids.iter().map(|id| format!("/v{api}/containers/{id}/json")).collect();
-        let (mut ours, mut raw) = (Vec::new(), Vec::new());
-        for i in 0..7 {
-            let audit = || async {
-                let t = Instant::now();
-                let r = engine.audit(&opts, &host).await.expect("audit");
-                assert_eq!(r.containers.len(), 100);
-                t.elapsed().as_secs_f64() * 1000.0
-            };
-            // The same concurrency as the audit: eight inspects in flight at a time.
-            let inspects = || async {
-                let t = Instant::now();
-                for chunk in paths.chunks(8) {
-                    futures_util::future::join_all(chunk.iter().map(|p| raw_get(&socket, p))).await;
-                }
-                t.elapsed().as_secs_f64() * 1000.0
-            };
-            let (a, b) = if i % 2 == 0 {
-                let a = audit().await;
-                (a, inspects().await)
-            } else {
-                let b = inspects().await;
-                (audit().await, b)
-            };
-            ours.push(a);
-            raw.push(b);
-        }
-        let (o, r) = (median(ours), median(raw));
+        let audit = || async {
+            let t = Instant::now();
+            let r = engine.audit(&opts, &host).await.expect("audit");
+            assert_eq!(r.containers.len(), 100);
+            t.elapsed().as_secs_f64() * 1000.0
+        };
+        // The same concurrency as the audit: eight inspects in flight at a time.
+        let inspects = || async {
+            let t = Instant::now();
+            for chunk in paths.chunks(8) {
+                futures_util::future::join_all(chunk.iter().map(|p| raw_get(&socket, p))).await;
+            }
+            t.elapsed().as_secs_f64() * 1000.0
+        };
+        let (o, r) = interleaved(7, audit, inspects).await;
         println!(
             "bench audit-100-containers: {o:.0} ms ({:.2} ms per container, kernel facts of 25 running ones included) vs {r:.0} ms (100 raw GET /containers/<id>/json, 8 in flight as the audit does, interleaved) = {:.2}x (lower is better)",
             o / 100.0,
@@ -632,29 +608,17 @@ async fn main() {
         ours / cli
     );
     let path = format!("/v{api}/containers/{id}/logs?stdout=1&stderr=1&tail=1000");
-    let (mut o, mut r) = (Vec::new(), Vec::new());
-    for i in 0..7 {
-        let ours = || async {
-            let t = Instant::now();
-            assert_eq!(core_logs(&engine, &id, &tail).await.0, 1000);
-            t.elapsed().as_secs_f64()
-        };
-        let raw = || async {
-            let t = Instant::now();
-            raw_get(&socket, &path).await;
-            t.elapsed().as_secs_f64()
-        };
-        let (a, b) = if i % 2 == 0 {
-            let a = ours().await;
-            (a, raw().await)
-        } else {
-            let b = raw().await;
-            (ours().await, b)
-        };
-        o.push(a);
-        r.push(b);
-    }
-    let (o, r) = (median(o), median(r));
+    let ours = || async {
+        let t = Instant::now();
+        assert_eq!(core_logs(&engine, &id, &tail).await.0, 1000);
+        t.elapsed().as_secs_f64()
+    };
+    let raw = || async {
+        let t = Instant::now();
+        raw_get(&socket, &path).await;
+        t.elapsed().as_secs_f64()
+    };
+    let (o, r) = interleaved(7, ours, raw).await;
     println!(
         "bench logs-tail-{big_mb}mb-api: {:.1} ms vs {:.1} ms (raw GET …/logs?tail=1000) = {:.3}x (lower is better)",
         o * 1000.0,

@@ -122,7 +122,7 @@ impl IgnoreList {
                 )));
             }
             let test = compile(&p).map_err(|why| {
-                Error::invalid(format!(".dockerignore: pattern {:?}: {why}", crate::text::neutralise(&p)))
+                Error::invalid(format!(".dockerignore: pattern {:?}: {}", crate::text::neutralise(&p), why.message))
             })?;
             list.patterns.push(Pattern { cleaned: p, exclusion, test });
         }
@@ -320,8 +320,13 @@ fn class_char(chunk: &[u8]) -> Option<&[u8]> {
     (!chunk.is_empty()).then_some(chunk)
 }
 
+/// Why a pattern's regular expression cannot be compiled.
+fn bad(why: impl Into<String>) -> Error {
+    Error::invalid(why)
+}
+
 /// patternmatcher's compile: the test for one pattern, or the reason it cannot be compiled.
-fn compile(pattern: &str) -> std::result::Result<Test, String> {
+fn compile(pattern: &str) -> Result<Test> {
     let mut re = String::from("^");
     let mut kind = 0; // 0 exact, 1 prefix, 2 suffix, 3 regex
     let chars: Vec<char> = pattern.chars().collect();
@@ -387,7 +392,7 @@ fn compile(pattern: &str) -> std::result::Result<Test, String> {
         2 => Test::Suffix,
         _ => {
             re.push('$');
-            Test::Regex(regex::Regex::new(&go_regex_to_rust(&re)?).map_err(|e| e.to_string())?)
+            Test::Regex(regex::Regex::new(&go_regex_to_rust(&re)?).map_err(|e| bad(e.to_string()))?)
         }
     })
 }
@@ -395,7 +400,7 @@ fn compile(pattern: &str) -> std::result::Result<Test, String> {
 /// Translates a Go (RE2) regular expression, of the forms `compile` produces, to the regex
 /// crate's syntax, which differs in a few places: inside a class Go takes `[`, `&`, `~` and a
 /// second `-` literally; `\d`, `\s`, `\w` and `\b` are ASCII in Go and Unicode in Rust.
-fn go_regex_to_rust(go: &str) -> std::result::Result<String, String> {
+fn go_regex_to_rust(go: &str) -> Result<String> {
     let chars: Vec<char> = go.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -407,7 +412,7 @@ fn go_regex_to_rust(go: &str) -> std::result::Result<String, String> {
                 i = next;
             }
             '\\' => {
-                let c = *chars.get(i + 1).ok_or("trailing backslash")?;
+                let c = *chars.get(i + 1).ok_or_else(|| bad("trailing backslash"))?;
                 i += 2;
                 match c {
                     'b' | 'B' => out.push_str(&format!("(?-u:\\{c})")),
@@ -416,11 +421,15 @@ fn go_regex_to_rust(go: &str) -> std::result::Result<String, String> {
                         out.push('\\');
                         out.push(c);
                         let name_end = if chars.get(i) == Some(&'{') {
-                            chars[i..].iter().position(|&x| x == '}').map(|p| i + p + 1).ok_or("unclosed \\p{")?
+                            chars[i..]
+                                .iter()
+                                .position(|&x| x == '}')
+                                .map(|p| i + p + 1)
+                                .ok_or_else(|| bad("unclosed \\p{"))?
                         } else {
                             i + 1
                         };
-                        out.extend(chars.get(i..name_end).ok_or("bad \\p")?);
+                        out.extend(chars.get(i..name_end).ok_or_else(|| bad("bad \\p"))?);
                         i = name_end;
                     }
                     'Q' => {
@@ -436,7 +445,7 @@ fn go_regex_to_rust(go: &str) -> std::result::Result<String, String> {
             c @ ('^' | '$' | '(' | ')' | '|' | '.' | '*' | '+' | '?') => {
                 // Repetition flags are never produced here except as `*`, `?` after an atom.
                 if c == '(' && chars.get(i + 1) == Some(&'?') {
-                    return Err("group flags are not supported".into());
+                    return Err(bad("group flags are not supported"));
                 }
                 out.push(c);
                 i += 1;
@@ -452,7 +461,7 @@ fn go_regex_to_rust(go: &str) -> std::result::Result<String, String> {
 
 /// An escape other than \b \B \A \z \p \Q (after the backslash): a Perl class as Go means it
 /// (ASCII), a control escape, a hex escape, or an escaped punctuation character.
-fn escape_item(c: char, chars: &[char], i: &mut usize) -> std::result::Result<String, String> {
+fn escape_item(c: char, chars: &[char], i: &mut usize) -> Result<String> {
     Ok(match c {
         'd' => "[0-9]".into(),
         'D' => "[^0-9]".into(),
@@ -463,22 +472,22 @@ fn escape_item(c: char, chars: &[char], i: &mut usize) -> std::result::Result<St
         'a' | 'f' | 't' | 'n' | 'r' | 'v' => format!("\\{c}"),
         'x' => {
             let end = if chars.get(*i) == Some(&'{') {
-                chars[*i..].iter().position(|&x| x == '}').map(|p| *i + p + 1).ok_or("unclosed \\x{")?
+                chars[*i..].iter().position(|&x| x == '}').map(|p| *i + p + 1).ok_or_else(|| bad("unclosed \\x{"))?
             } else {
                 *i + 2
             };
-            let hex: String = chars.get(*i..end).ok_or("bad \\x")?.iter().collect();
+            let hex: String = chars.get(*i..end).ok_or_else(|| bad("bad \\x"))?.iter().collect();
             *i = end;
             format!("\\x{hex}")
         }
         // Go takes any other ASCII character that is not a letter or a digit literally.
         c if c.is_ascii() && !c.is_ascii_alphanumeric() => regex::escape(&c.to_string()),
-        c => return Err(format!("invalid escape \\{c}")),
+        c => return Err(bad(format!("invalid escape \\{c}"))),
     })
 }
 
 /// One Go character class starting at `chars[start]` ('['): the Rust class and the index after it.
-fn go_class(chars: &[char], start: usize) -> std::result::Result<(String, usize), String> {
+fn go_class(chars: &[char], start: usize) -> Result<(String, usize)> {
     let mut i = start + 1;
     let mut out = String::from("[");
     if chars.get(i) == Some(&'^') {
@@ -487,7 +496,7 @@ fn go_class(chars: &[char], start: usize) -> std::result::Result<(String, usize)
     }
     let mut first = true;
     loop {
-        let c = *chars.get(i).ok_or("missing closing ]")?;
+        let c = *chars.get(i).ok_or_else(|| bad("missing closing ]"))?;
         if c == ']' && !first {
             out.push(']');
             return Ok((out, i + 1));
@@ -513,7 +522,7 @@ fn go_class(chars: &[char], start: usize) -> std::result::Result<(String, usize)
                     out.push('-');
                     out.push_str(&class_literal(b));
                 }
-                _ => return Err("invalid character class range".into()),
+                _ => return Err(bad("invalid character class range")),
             }
         } else {
             match lo {
@@ -530,12 +539,12 @@ enum Atom {
     Class(String),
 }
 
-fn class_atom(chars: &[char], i: usize) -> std::result::Result<(Atom, usize), String> {
-    let c = *chars.get(i).ok_or("missing closing ]")?;
+fn class_atom(chars: &[char], i: usize) -> Result<(Atom, usize)> {
+    let c = *chars.get(i).ok_or_else(|| bad("missing closing ]"))?;
     if c != '\\' {
         return Ok((Atom::Char(c), i + 1));
     }
-    let e = *chars.get(i + 1).ok_or("trailing backslash")?;
+    let e = *chars.get(i + 1).ok_or_else(|| bad("trailing backslash"))?;
     let mut next = i + 2;
     Ok(match e {
         'd' => (Atom::Class("0-9".into()), next),
@@ -554,11 +563,15 @@ fn class_atom(chars: &[char], i: usize) -> std::result::Result<(Atom, usize), St
         ),
         'p' | 'P' => {
             let end = if chars.get(next) == Some(&'{') {
-                chars[next..].iter().position(|&x| x == '}').map(|p| next + p + 1).ok_or("unclosed \\p{")?
+                chars[next..]
+                    .iter()
+                    .position(|&x| x == '}')
+                    .map(|p| next + p + 1)
+                    .ok_or_else(|| bad("unclosed \\p{"))?
             } else {
                 next + 1
             };
-            let body: String = chars.get(next..end).ok_or("bad \\p")?.iter().collect();
+            let body: String = chars.get(next..end).ok_or_else(|| bad("bad \\p"))?.iter().collect();
             (Atom::Class(format!("\\{e}{body}")), end)
         }
         'a' => (Atom::Char('\u{7}'), next),
@@ -569,17 +582,21 @@ fn class_atom(chars: &[char], i: usize) -> std::result::Result<(Atom, usize), St
         'v' => (Atom::Char('\u{B}'), next),
         'x' => {
             let (hex, end) = if chars.get(next) == Some(&'{') {
-                let end = chars[next..].iter().position(|&x| x == '}').map(|p| next + p).ok_or("unclosed \\x{")?;
+                let end = chars[next..]
+                    .iter()
+                    .position(|&x| x == '}')
+                    .map(|p| next + p)
+                    .ok_or_else(|| bad("unclosed \\x{"))?;
                 (chars[next + 1..end].iter().collect::<String>(), end + 1)
             } else {
-                (chars.get(next..next + 2).ok_or("bad \\x")?.iter().collect::<String>(), next + 2)
+                (chars.get(next..next + 2).ok_or_else(|| bad("bad \\x"))?.iter().collect::<String>(), next + 2)
             };
             next = end;
-            let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or("bad \\x")?;
+            let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or_else(|| bad("bad \\x"))?;
             (Atom::Char(c), next)
         }
         c if c.is_ascii() && !c.is_ascii_alphanumeric() => (Atom::Char(c), next),
-        c => return Err(format!("invalid escape \\{c}")),
+        c => return Err(bad(format!("invalid escape \\{c}"))),
     })
 }
 

@@ -104,3 +104,26 @@ pub async fn raw_post(socket: &Path, path: &str, content_type: &str, body: &[u8]
     s.read_to_end(&mut out).await.expect("read");
     out
 }
+
+/// Runs `ours` and `theirs` (each answering its own measurement) alternately `n` times, which
+/// one goes first alternating too; the medians of both.
+#[allow(dead_code)] // used by one bench of the two
+pub async fn interleaved<A, B, FA, FB>(n: usize, mut ours: A, mut theirs: B) -> (f64, f64)
+where
+    A: FnMut() -> FA,
+    B: FnMut() -> FB,
+    FA: std::future::Future<Output = f64>,
+    FB: std::future::Future<Output = f64>,
+{
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        if i % 2 == 0 {
+            a.push(ours().await);
+            b.push(theirs().await);
+        } else {
+            b.push(theirs().await);
+            a.push(ours().await);
+        }
+    }
+    (median(a), median(b))
+}
