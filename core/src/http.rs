@@ -387,9 +387,7 @@ mod tests {
 
     /// Serves one canned response (written in the given pieces) on a unix socket.
     async fn serve(pieces: Vec<Vec<u8>>) -> (std::path::PathBuf, tokio::task::JoinHandle<String>) {
-        let path = std::env::temp_dir().join(format!("bulkhead-http-{}-{}.sock", std::process::id(), rand_suffix()));
-        let _ = std::fs::remove_file(&path);
-        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let (path, listener) = listen();
         let task = tokio::spawn(async move {
             let (mut s, _) = listener.accept().await.unwrap();
             let mut req = vec![0u8; 4096];
@@ -402,6 +400,14 @@ mod tests {
             String::from_utf8_lossy(&req[..n]).into_owned()
         });
         (path, task)
+    }
+
+    /// A fake engine's socket, at a path of its own.
+    fn listen() -> (std::path::PathBuf, tokio::net::UnixListener) {
+        let path = std::env::temp_dir().join(format!("bulkhead-http-{}-{}.sock", std::process::id(), rand_suffix()));
+        let _ = std::fs::remove_file(&path);
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        (path, listener)
     }
 
     fn rand_suffix() -> u64 {
@@ -456,9 +462,7 @@ mod tests {
         head: &'static [u8],
         filler: &'static [u8],
     ) -> (std::path::PathBuf, tokio::task::JoinHandle<usize>) {
-        let path = std::env::temp_dir().join(format!("bulkhead-http-{}-e{}.sock", std::process::id(), rand_suffix()));
-        let _ = std::fs::remove_file(&path);
-        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let (path, listener) = listen();
         let task = tokio::spawn(async move {
             let (mut s, _) = listener.accept().await.unwrap();
             let mut req = vec![0u8; 4096];
@@ -525,9 +529,7 @@ mod tests {
     /// timeout (virtual time here: the test does not wait two minutes).
     #[tokio::test(start_paused = true)]
     async fn a_slowloris_times_out() {
-        let path = std::env::temp_dir().join(format!("bulkhead-http-{}-s{}.sock", std::process::id(), rand_suffix()));
-        let _ = std::fs::remove_file(&path);
-        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let (path, listener) = listen();
         let server = tokio::spawn(async move {
             let (mut s, _) = listener.accept().await.unwrap();
             let mut req = vec![0u8; 4096];

@@ -320,6 +320,16 @@ fn class_char(chunk: &[u8]) -> Option<&[u8]> {
     (!chunk.is_empty()).then_some(chunk)
 }
 
+/// Where the argument of `\\p` or `\\x` that starts at `chars[i]` ends: after a `{…}`, or after
+/// `short` characters.
+fn escape_end(chars: &[char], i: usize, short: usize) -> Result<usize> {
+    if chars.get(i) == Some(&'{') {
+        chars[i..].iter().position(|&x| x == '}').map(|p| i + p + 1).ok_or_else(|| bad("unclosed {"))
+    } else {
+        Ok(i + short)
+    }
+}
+
 /// Why a pattern's regular expression cannot be compiled.
 fn bad(why: impl Into<String>) -> Error {
     Error::invalid(why)
@@ -420,15 +430,7 @@ fn go_regex_to_rust(go: &str) -> Result<String> {
                     'p' | 'P' => {
                         out.push('\\');
                         out.push(c);
-                        let name_end = if chars.get(i) == Some(&'{') {
-                            chars[i..]
-                                .iter()
-                                .position(|&x| x == '}')
-                                .map(|p| i + p + 1)
-                                .ok_or_else(|| bad("unclosed \\p{"))?
-                        } else {
-                            i + 1
-                        };
+                        let name_end = escape_end(&chars, i, 1)?;
                         out.extend(chars.get(i..name_end).ok_or_else(|| bad("bad \\p"))?);
                         i = name_end;
                     }
@@ -471,11 +473,7 @@ fn escape_item(c: char, chars: &[char], i: &mut usize) -> Result<String> {
         'W' => "[^0-9A-Za-z_]".into(),
         'a' | 'f' | 't' | 'n' | 'r' | 'v' => format!("\\{c}"),
         'x' => {
-            let end = if chars.get(*i) == Some(&'{') {
-                chars[*i..].iter().position(|&x| x == '}').map(|p| *i + p + 1).ok_or_else(|| bad("unclosed \\x{"))?
-            } else {
-                *i + 2
-            };
+            let end = escape_end(chars, *i, 2)?;
             let hex: String = chars.get(*i..end).ok_or_else(|| bad("bad \\x"))?.iter().collect();
             *i = end;
             format!("\\x{hex}")
@@ -562,15 +560,7 @@ fn class_atom(chars: &[char], i: usize) -> Result<(Atom, usize)> {
             next,
         ),
         'p' | 'P' => {
-            let end = if chars.get(next) == Some(&'{') {
-                chars[next..]
-                    .iter()
-                    .position(|&x| x == '}')
-                    .map(|p| next + p + 1)
-                    .ok_or_else(|| bad("unclosed \\p{"))?
-            } else {
-                next + 1
-            };
+            let end = escape_end(chars, next, 1)?;
             let body: String = chars.get(next..end).ok_or_else(|| bad("bad \\p"))?.iter().collect();
             (Atom::Class(format!("\\{e}{body}")), end)
         }
