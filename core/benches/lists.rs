@@ -28,15 +28,8 @@ use std::time::{Duration, Instant};
 const LABEL: &str = "dev.bulkhead.test";
 
 fn docker(endpoint: &Endpoint) -> bollard::Docker {
-    match endpoint {
-        Endpoint::Unix(p) => {
-            bollard::Docker::connect_with_unix(&p.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION)
-        }
-        Endpoint::Tcp(h) => {
-            bollard::Docker::connect_with_http(&format!("http://{h}"), 120, bollard::API_DEFAULT_VERSION)
-        }
-    }
-    .expect("docker client")
+    let Endpoint::Unix(p) = endpoint else { panic!("the benches run against a unix socket (common::connect)") };
+    bollard::Docker::connect_with_unix(&p.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION).expect("docker client")
 }
 
 /// Times `ours` and `raw` alternately, `pairs` times; returns (median ours, median raw).

@@ -11,7 +11,7 @@ use serde::Deserialize;
 impl Engine {
     /// Every container (running or not), newest first, as the engine lists them.
     pub async fn list_containers(&self) -> Result<Vec<ContainerSummary>> {
-        let body = crate::http::get(self.endpoint(), self.version().api, "/containers/json?all=1").await?;
+        let body = crate::http::get(self.transport(), self.version().api, "/containers/json?all=1").await?;
         parse_container_list(&body)
     }
 
@@ -19,7 +19,7 @@ impl Engine {
     pub async fn container_summary(&self, id: &ContainerRef) -> Result<Option<ContainerSummary>> {
         // filters={"id":["<id>"]}; a ContainerRef holds only [A-Za-z0-9_.-], nothing to escape.
         let q = format!("/containers/json?all=1&filters=%7B%22id%22%3A%5B%22{}%22%5D%7D", id.as_str());
-        let body = crate::http::get(self.endpoint(), self.version().api, &q).await?;
+        let body = crate::http::get(self.transport(), self.version().api, &q).await?;
         // The id filter matches prefixes too: keep the exact one.
         Ok(parse_container_list(&body)?.into_iter().find(|c| c.id == id.as_str()))
     }

@@ -61,6 +61,53 @@ pub enum Endpoint {
     Unix(PathBuf),
     /// Plain HTTP, `host:port` (`tcp://` in DOCKER_HOST).
     Tcp(String),
+    /// HTTPS to `host:port` (`tcp://` with the CLI's TLS settings).
+    Tls {
+        addr: String,
+        files: TlsFiles,
+    },
+}
+
+/// TLS material as the docker CLI takes it: `DOCKER_TLS_VERIFY`/`DOCKER_TLS` with the files
+/// in `DOCKER_CERT_PATH` (default `~/.docker`), or a context's `tls/<sha>/docker/` folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA the engine's certificate must chain to; `None`: the system's roots.
+    pub ca: Option<PathBuf>,
+    /// The client certificate and its key (both or neither).
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    /// `false` only when the user asked for it (`--tls` without `--tlsverify`, SkipTLSVerify):
+    /// the connection is encrypted but the engine's identity is not checked.
+    pub verify: bool,
+}
+
+impl TlsFiles {
+    /// As `cli/flags/options.go` sets them: TLS when `DOCKER_TLS_VERIFY` or `DOCKER_TLS` is
+    /// non-empty (any value — even "0" — turns verification on, as Go's `!= ""` does); the
+    /// CA is `ca.pem` in the cert path; `cert.pem`/`key.pem` only when they exist.
+    fn from_env() -> Option<TlsFiles> {
+        TlsFiles::from_vars(|k| std::env::var_os(k))
+    }
+
+    fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<TlsFiles> {
+        let set = |k: &str| var(k).is_some_and(|v| !v.is_empty());
+        let verify = set("DOCKER_TLS_VERIFY");
+        if !verify && !set("DOCKER_TLS") {
+            return None;
+        }
+        let dir = var("DOCKER_CERT_PATH")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                var("DOCKER_CONFIG")
+                    .map(PathBuf::from)
+                    .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".docker")))
+            })
+            .unwrap_or_else(|| PathBuf::from(".docker"));
+        let existing = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+        Some(TlsFiles { ca: Some(dir.join("ca.pem")), cert: existing("cert.pem"), key: existing("key.pem"), verify })
+    }
 }
 
 impl Endpoint {
@@ -72,7 +119,12 @@ impl Endpoint {
         }
     }
 
+    /// A `DOCKER_HOST` value; `tcp://` takes the TLS settings of this process's environment.
     pub fn parse(s: &str) -> Result<Endpoint> {
+        Endpoint::parse_with(s, TlsFiles::from_env)
+    }
+
+    fn parse_with(s: &str, tls: impl FnOnce() -> Option<TlsFiles>) -> Result<Endpoint> {
         if let Some(p) = s.strip_prefix("unix://") {
             if p.is_empty() || !p.starts_with('/') {
                 return Err(Error::invalid(format!("DOCKER_HOST {s:?}: a unix socket needs an absolute path")));
@@ -84,17 +136,17 @@ impl Endpoint {
             if hostport.is_empty() || hostport.contains('/') {
                 return Err(Error::invalid(format!("DOCKER_HOST {s:?}: expected tcp://host:port")));
             }
-            if std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0") {
-                return Err(Error::invalid(
-                    "DOCKER_TLS_VERIFY is set: TLS connections to an engine are not supported yet",
-                ));
-            }
+            let tls = tls();
+            // The CLI's default ports: 2376 with TLS, 2375 without.
             let hostport = if hostport.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
                 hostport.to_owned()
             } else {
-                format!("{hostport}:2375")
+                format!("{hostport}:{}", if tls.is_some() { 2376 } else { 2375 })
             };
-            return Ok(Endpoint::Tcp(hostport));
+            return Ok(match tls {
+                Some(files) => Endpoint::Tls { addr: hostport, files },
+                None => Endpoint::Tcp(hostport),
+            });
         }
         if s.starts_with('/') {
             return Ok(Endpoint::Unix(PathBuf::from(s)));
@@ -110,6 +162,9 @@ impl fmt::Display for Endpoint {
         match self {
             Endpoint::Unix(p) => write!(f, "unix://{}", p.display()),
             Endpoint::Tcp(h) => write!(f, "tcp://{h}"),
+            Endpoint::Tls { addr, files } => {
+                write!(f, "tcp://{addr} (TLS{})", if files.verify { "" } else { ", not verified" })
+            }
         }
     }
 }
@@ -132,6 +187,8 @@ pub struct EngineVersion {
 #[derive(Clone)]
 pub struct Engine {
     pub(crate) docker: Docker,
+    /// The connection pool every request goes through (bollard's included).
+    transport: crate::transport::Transport,
     endpoint: Endpoint,
     version: Arc<EngineVersion>,
     /// Where registry credentials are looked up (the user's docker config and PATH).
@@ -158,14 +215,18 @@ impl Engine {
             }
         }
         let negotiated = Arc::new(AtomicU32::new(0));
-        let docker = match endpoint {
-            Endpoint::Unix(path) => {
-                Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
-            }
-            Endpoint::Tcp(h) => {
-                Docker::connect_with_http(&format!("http://{h}"), REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
-            }
-        }
+        let transport = crate::transport::Transport::new(endpoint)?;
+        // bollard's calls share our client: one pool, and TLS (or any later carrier) for all.
+        let shared = transport.clone();
+        let docker = Docker::connect_with_custom_transport(
+            move |req: bollard::BollardRequest| {
+                let t = shared.clone();
+                async move { t.send(req).await.map_err(|err| bollard::errors::Error::HyperLegacyError { err }) }
+            },
+            Some("http://docker"),
+            REQUEST_TIMEOUT_SECS,
+            bollard::API_DEFAULT_VERSION,
+        )
         .map_err(|e| engine_error(e, &label))?;
         let prefix = Arc::clone(&negotiated);
         let docker = docker.with_request_modifier(move |req| with_version_prefix(req, &prefix));
@@ -184,6 +245,7 @@ impl Engine {
 
         Ok(Engine {
             docker,
+            transport,
             credentials: Arc::new(crate::registry::CredentialSource::from_env()),
             endpoint: endpoint.clone(),
             version: Arc::new(EngineVersion {
@@ -214,6 +276,10 @@ impl Engine {
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    pub(crate) fn transport(&self) -> &crate::transport::Transport {
+        &self.transport
     }
 
     pub fn version(&self) -> &EngineVersion {
@@ -294,6 +360,43 @@ mod tests {
         for bad in ["ssh://me@host", "unix://relative", "tcp://", "npipe:////./pipe/docker_engine", "tcp://h/x"] {
             assert_eq!(Endpoint::parse(bad).unwrap_err().kind, ErrorKind::InvalidArgument, "{bad}");
         }
+    }
+
+    #[test]
+    fn tls_settings_come_from_the_environment_as_the_cli_reads_them() {
+        let dir = std::env::temp_dir().join(format!("bulkhead-tls-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("cert.pem"), "x").unwrap();
+        let vars = |pairs: &'static [(&'static str, &'static str)], dir: PathBuf| {
+            move |k: &str| {
+                if k == "DOCKER_CERT_PATH" {
+                    return Some(dir.clone().into_os_string());
+                }
+                pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        assert_eq!(TlsFiles::from_vars(vars(&[], dir.clone())), None, "no TLS unless asked for");
+        assert_eq!(TlsFiles::from_vars(vars(&[("DOCKER_TLS_VERIFY", "")], dir.clone())), None);
+        // Go's `!= ""`: "0" turns verification on too.
+        let f = TlsFiles::from_vars(vars(&[("DOCKER_TLS_VERIFY", "0")], dir.clone())).unwrap();
+        assert!(f.verify);
+        assert_eq!(f.ca, Some(dir.join("ca.pem")), "the CA is always the cert path's ca.pem");
+        assert_eq!(f.cert, Some(dir.join("cert.pem")));
+        assert_eq!(f.key, None, "key.pem does not exist: left out, as the CLI does");
+        let f = TlsFiles::from_vars(vars(&[("DOCKER_TLS", "1")], dir.clone())).unwrap();
+        assert!(!f.verify, "--tls without --tlsverify");
+        let tls = || TlsFiles::from_vars(vars(&[("DOCKER_TLS", "1")], dir.clone()));
+        assert_eq!(
+            Endpoint::parse_with("tcp://engine.example", tls).unwrap(),
+            Endpoint::Tls { addr: "engine.example:2376".into(), files: f.clone() },
+            "the TLS port by default"
+        );
+        assert_eq!(
+            Endpoint::parse_with("tcp://engine.example", || None).unwrap(),
+            Endpoint::Tcp("engine.example:2375".into())
+        );
+        assert_eq!(Endpoint::Tls { addr: "h:2376".into(), files: f }.to_string(), "tcp://h:2376 (TLS, not verified)");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

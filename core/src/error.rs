@@ -71,6 +71,12 @@ impl Error {
 
     /// Classifies a failure to open the engine's socket.
     pub fn from_connect_io(endpoint: &str, err: &io::Error) -> Self {
+        if let Some(tls) = err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+            return Error::new(
+                ErrorKind::Engine,
+                format!("The TLS handshake with {endpoint} failed: {tls}. Check the CA, certificate and key."),
+            );
+        }
         match err.kind() {
             io::ErrorKind::NotFound => Error::new(
                 ErrorKind::EngineSocketMissing,

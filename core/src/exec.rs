@@ -316,7 +316,7 @@ impl Engine {
     pub async fn default_shell(&self, c: &ContainerRef) -> Result<Vec<String>> {
         for shell in ["/bin/bash", "/bin/sh"] {
             let status = crate::http::head_status(
-                self.endpoint(),
+                self.transport(),
                 self.version().api,
                 &format!("/containers/{}/archive?path={}", c.as_str(), crate::text::url_component(shell)),
             )
@@ -385,7 +385,7 @@ impl Engine {
         })?;
         let body = format!("{{\"Detach\":false,\"Tty\":{}}}", req.tty);
         let conn =
-            crate::http::hijack(self.endpoint(), self.version().api, &format!("/exec/{}/start", created.id), &body)
+            crate::http::hijack(self.transport(), self.version().api, &format!("/exec/{}/start", created.id), &body)
                 .await?;
         let (output, input) = halves(conn, req.tty, false);
         let session =
@@ -415,7 +415,7 @@ impl Engine {
         }
         let tty = config.tty == Some(true);
         let conn = crate::http::hijack(
-            self.endpoint(),
+            self.transport(),
             self.version().api,
             &format!("/containers/{}/attach?stream=1&stdin=1&stdout=1&stderr=1", c.as_str()),
             "",

@@ -11,7 +11,7 @@ use serde::Deserialize;
 impl Engine {
     /// Every top-level image (intermediate build layers are not listed).
     pub async fn list_images(&self) -> Result<Vec<ImageSummary>> {
-        let body = crate::http::get(self.endpoint(), self.version().api, "/images/json").await?;
+        let body = crate::http::get(self.transport(), self.version().api, "/images/json").await?;
         parse_image_list(&body)
     }
 
@@ -221,11 +221,13 @@ impl Engine {
             url_component(&repo).replace("%2F", "/").replace("%3A", ":"),
             url_component(&tag)
         );
-        let (endpoint, api, source) = (self.endpoint().clone(), self.version().api, self.credentials());
+        let (endpoint, transport, api, source) =
+            (self.endpoint().clone(), self.transport().clone(), self.version().api, self.credentials());
         let events = futures_util::stream::once(async move {
             let (creds, note) = crate::registry::for_engine(&source, &endpoint, &repo).await;
             let auth = creds.map_or_else(crate::registry::anonymous_header, |c| c.header());
-            let opened = crate::http::request_stream(&endpoint, api, "POST", &path, &[("X-Registry-Auth", auth)]).await;
+            let opened =
+                crate::http::request_stream(&transport, api, "POST", &path, &[("X-Registry-Auth", auth)]).await;
             let note = futures_util::stream::iter(note.map(|n| Ok(PushItem::Note(n))));
             let body = match opened {
                 Ok(body) => json_lines(body).map(|r| r.map(PushItem::Line)).boxed(),
@@ -270,7 +272,7 @@ impl Engine {
         };
         let filters = format!("{{\"ancestor\":[\"{id}\"]}}");
         let body = crate::http::get(
-            self.endpoint(),
+            self.transport(),
             self.version().api,
             &format!("/containers/json?all=1&filters={}", url_component(&filters)),
         )

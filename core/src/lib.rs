@@ -21,12 +21,13 @@ pub mod stats;
 pub mod system;
 pub mod text;
 pub mod time;
+mod transport;
 pub mod watch;
 
 #[cfg(feature = "ts")]
 pub mod bindings;
 
-pub use engine::{ApiVersion, Endpoint, Engine, EngineVersion};
+pub use engine::{ApiVersion, Endpoint, Engine, EngineVersion, TlsFiles};
 pub use error::{Error, ErrorKind, Result};
 pub use refs::{ContainerName, ContainerRef, ImageRef};
 pub use watch::Watcher;

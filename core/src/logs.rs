@@ -218,7 +218,7 @@ impl Engine {
         let q = opts.query()?;
         let tty = self.is_tty(r).await?;
         let body = crate::http::get_stream(
-            self.endpoint(),
+            self.transport(),
             self.version().api,
             &format!("/containers/{}/logs?{q}", r.as_str()),
         )

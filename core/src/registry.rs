@@ -89,6 +89,13 @@ fn hostname(key: &str) -> &str {
     k.split('/').next().unwrap_or(k)
 }
 
+/// The docker CLI's config folder: `$DOCKER_CONFIG`, else `~/.docker`.
+pub(crate) fn docker_config_dir() -> Option<PathBuf> {
+    std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
+}
+
 /// Where credentials come from: the docker config folder and the PATH helpers are looked up on.
 #[derive(Debug, Clone)]
 pub struct CredentialSource {
@@ -99,10 +106,7 @@ pub struct CredentialSource {
 impl CredentialSource {
     /// `$DOCKER_CONFIG`, else `~/.docker`; this process's PATH.
     pub fn from_env() -> CredentialSource {
-        let config_dir = std::env::var_os("DOCKER_CONFIG")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
-        CredentialSource { config_dir, path: std::env::var_os("PATH") }
+        CredentialSource { config_dir: docker_config_dir(), path: std::env::var_os("PATH") }
     }
 
     /// The credentials for `registry` (a key from `registry_of`), if the user logged in to it.
@@ -230,19 +234,23 @@ fn from_auths(config: &serde_json::Value, registry: &str) -> Result<Option<Crede
     Ok(Some(Credentials { username, password, identity_token, server_address: registry.to_owned() }))
 }
 
-/// Whether credentials may be sent to this engine: not over plain TCP to another host.
+/// Whether credentials may be sent to this engine: not over plain TCP to another host, and not
+/// over TLS whose server certificate is not verified (anyone in between could read them).
 pub fn may_send_credentials(endpoint: &Endpoint) -> bool {
     match endpoint {
         Endpoint::Unix(_) => true,
-        Endpoint::Tcp(hostport) => {
-            let host = match hostport.rsplit_once(':') {
-                Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-                _ => hostport.as_str(),
-            };
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        }
+        Endpoint::Tcp(hostport) => is_loopback(hostport),
+        Endpoint::Tls { addr, files } => files.verify || is_loopback(addr),
     }
+}
+
+fn is_loopback(hostport: &str) -> bool {
+    let host = match hostport.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => hostport,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The credentials to send to `endpoint` for `reference`, and what to tell the user when
@@ -305,6 +313,13 @@ mod tests {
         for no in ["10.0.0.1:2375", "docker.example.com:2375", "[2001:db8::1]:2375", "localhost.evil.com:2375"] {
             assert!(!may_send_credentials(&Endpoint::Tcp(no.into())), "{no}");
         }
+        let tls = |addr: &str, verify| Endpoint::Tls {
+            addr: addr.into(),
+            files: crate::engine::TlsFiles { ca: None, cert: None, key: None, verify },
+        };
+        assert!(may_send_credentials(&tls("10.0.0.1:2376", true)), "verified TLS");
+        assert!(!may_send_credentials(&tls("10.0.0.1:2376", false)), "TLS without verification");
+        assert!(may_send_credentials(&tls("127.0.0.1:2376", false)));
     }
 
     #[test]

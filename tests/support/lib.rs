@@ -65,6 +65,7 @@ pub fn docker() -> Docker {
     match Endpoint::from_env().expect("DOCKER_HOST must be valid for the tests") {
         Endpoint::Unix(p) => Docker::connect_with_unix(&p.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION),
         Endpoint::Tcp(h) => Docker::connect_with_http(&format!("http://{h}"), 120, bollard::API_DEFAULT_VERSION),
+        Endpoint::Tls { .. } => panic!("the tests' own client speaks to a unix socket or plain TCP"),
     }
     .expect("a Docker client")
 }

@@ -32,7 +32,7 @@ pub struct AuditOptions {
 
 impl Engine {
     async fn get_json(&self, path: &str) -> Result<Value> {
-        let body = crate::http::get(self.endpoint(), self.version().api, path).await?;
+        let body = crate::http::get(self.transport(), self.version().api, path).await?;
         serde_json::from_slice(&body).map_err(|e| {
             Error::new(crate::ErrorKind::Engine, format!("The engine answered {path} with invalid JSON: {e}"))
         })
@@ -66,7 +66,7 @@ impl Engine {
         let local = matches!(self.endpoint(), Endpoint::Unix(_));
         let (socket, members) = match self.endpoint() {
             Endpoint::Unix(path) => socket_facts(host, &path.to_string_lossy()),
-            Endpoint::Tcp(_) => (
+            Endpoint::Tcp(_) | Endpoint::Tls { .. } => (
                 Probe::unknown("the engine is reached over TCP: there is no socket file here"),
                 Probe::unknown("the engine is reached over TCP"),
             ),
