@@ -7,8 +7,11 @@
 //! - build-fixture-cli / -api: building a busybox folder through core vs `docker build` of the
 //!   same folder with the classic builder (both without cache), and vs the folder tarred and
 //!   POSTed to /build raw.
-//! - exec-100mb-*: 100 MB of exec output through core vs the same upgrade read off a raw socket,
-//!   non-TTY, TTY zeros, TTY text; exec-keystroke-echo: one byte to `cat` and back.
+//! - logs-50mb-bollard: the same log through bollard's own client; logs-50mb-body-fast-path-cpu:
+//!   the log body on core's hand-written reader vs through core's hyper client (why it stays).
+//! - exec-100mb-*: 100 MB of exec output through core vs the same upgrade read off a raw socket
+//!   and vs bollard's own client, non-TTY, TTY zeros, TTY text; exec-keystroke-echo: one byte to
+//!   `cat` and back.
 //! - logs-tail-1gb-cli / -api: the last 1,000 lines of a 1 GB log through core vs
 //!   `docker logs --tail 1000` and vs a raw GET with tail=1000, and how much this process's
 //!   peak memory grew (BENCH_BIG_LOG_MB changes the size).
@@ -19,12 +22,12 @@
 //! Everything it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end.
 
 mod common;
-use common::{connect, interleaved, median, paired_with_command, raw_exec_start, raw_get, raw_post};
+use common::{connect, interleaved, median, paired_with_command, raw_exec_start, raw_get, raw_post, rotated};
 
 use bulkhead_core::logs::LogOptions;
 use bulkhead_core::run::RunRequest;
 use bulkhead_core::{ContainerRef, Engine};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -254,6 +257,65 @@ async fn main() {
             "bench logs-50mb-cpu: {occ:.0} ms vs {rcc:.0} ms (raw GET, this process's CPU) = {:.2}x (lower is better)",
             occ / rcc.max(0.001)
         );
+
+        // The same log through bollard's own client (demultiplexed into its frames), and the
+        // log body alone on our fast path vs through our hyper client (time and CPU): the
+        // measurement that keeps the hand-written reader (see core/src/http.rs).
+        let docker = bollard::Docker::connect_with_unix(&socket.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION)
+            .expect("docker");
+        let cref = ContainerRef::parse(&id).expect("id");
+        let (e, dd, cr, idr, all) = (&engine, &docker, &cref, id.as_str(), &all);
+        let mut ours = move || {
+            async move {
+                let t = Instant::now();
+                core_logs(e, idr, all).await;
+                t.elapsed().as_secs_f64()
+            }
+            .boxed()
+        };
+        let mut theirs = move || {
+            async move {
+                let t = Instant::now();
+                let opts = bollard::query_parameters::LogsOptions {
+                    stdout: true,
+                    stderr: true,
+                    tail: "all".into(),
+                    ..Default::default()
+                };
+                let mut s = dd.logs(idr, Some(opts));
+                while let Some(x) = s.next().await {
+                    x.expect("bollard logs");
+                }
+                t.elapsed().as_secs_f64()
+            }
+            .boxed()
+        };
+        let m = rotated(7, &mut [&mut ours, &mut theirs]).await;
+        println!(
+            "bench logs-50mb-bollard: {:.0} MB/s vs {:.0} MB/s (bollard's logs() on its own client, into its frames) = {:.3}x (higher is better)",
+            mb / m[0],
+            mb / m[1],
+            m[1] / m[0]
+        );
+        let body = |hyper: bool| {
+            move || {
+                async move {
+                    let c = cpu_now();
+                    let n = e.bench_read_log_body(cr, hyper).await.expect("body");
+                    assert!(n > 50 * 1024 * 1024, "{n}");
+                    (cpu_now() - c).as_secs_f64() * 1000.0
+                }
+                .boxed()
+            }
+        };
+        let (mut fast, mut slow) = (body(false), body(true));
+        let m = rotated(7, &mut [&mut fast, &mut slow]).await;
+        println!(
+            "bench logs-50mb-body-fast-path-cpu: {:.0} ms vs {:.0} ms (the same body through hyper's client, frame by frame; this process's CPU) = {:.3}x (lower is better)",
+            m[0],
+            m[1],
+            m[0] / m[1].max(0.001)
+        );
         docker_cli(&["rm", "-f", &id]);
     }
 
@@ -367,8 +429,8 @@ async fn main() {
                 format!("stty raw; yes 'bulkhead terminal text 0123456789' | head -c {mb100}"),
             ),
         ] {
-            let (mut ours_mb_s, mut raw_mb_s) = (Vec::new(), Vec::new());
-            // Five interleaved pairs: this machine's noise is ±20 % from one run to the next.
+            let (mut ours_mb_s, mut raw_mb_s, mut bollard_mb_s) = (Vec::new(), Vec::new(), Vec::new());
+            // Five interleaved rounds: this machine's noise is ±20 % from one run to the next.
             for i in 0..5 {
                 let ours = || async {
                     let t = Instant::now();
@@ -412,20 +474,63 @@ async fn main() {
                     }
                     (t.elapsed().as_secs_f64(), n)
                 };
-                let ((a, an), (b, bn)) = if i % 2 == 0 {
-                    let o = ours().await;
-                    (o, raw().await)
-                } else {
-                    let r = raw().await;
-                    (ours().await, r)
+                // bollard's own client: create, start attached, its output stream read to the end.
+                let theirs = || async {
+                    let t = Instant::now();
+                    let exec = docker
+                        .create_exec(
+                            &id,
+                            bollard::models::ExecConfig {
+                                attach_stdout: Some(true),
+                                attach_stderr: Some(true),
+                                attach_stdin: Some(true),
+                                tty: Some(tty),
+                                cmd: Some(vec!["sh".into(), "-c".into(), cmd.clone()]),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("create exec");
+                    let started = docker.start_exec(&exec.id, None).await.expect("start exec");
+                    let bollard::exec::StartExecResults::Attached { mut output, input } = started else {
+                        panic!("detached")
+                    };
+                    let mut n = 0usize;
+                    while let Some(x) = output.next().await {
+                        n += x.expect("bollard exec").into_bytes().len();
+                    }
+                    drop(input);
+                    (t.elapsed().as_secs_f64(), n)
+                };
+                let ((a, an), (b, bn), (c, cn)) = match i % 3 {
+                    0 => {
+                        let o = ours().await;
+                        let r = raw().await;
+                        (o, r, theirs().await)
+                    }
+                    1 => {
+                        let r = raw().await;
+                        let t = theirs().await;
+                        (ours().await, r, t)
+                    }
+                    _ => {
+                        let t = theirs().await;
+                        let o = ours().await;
+                        (o, raw().await, t)
+                    }
                 };
                 ours_mb_s.push(an as f64 / 1e6 / a);
                 raw_mb_s.push(bn as f64 / 1e6 / b);
+                bollard_mb_s.push(cn as f64 / 1e6 / c);
             }
-            let (o, r) = (median(ours_mb_s), median(raw_mb_s));
+            let (o, r, b) = (median(ours_mb_s), median(raw_mb_s), median(bollard_mb_s));
             println!(
                 "bench {name}: {o:.0} MB/s vs {r:.0} MB/s (raw hijacked socket) = {:.3}x (higher is better; target ≥ 0.95x)",
                 o / r
+            );
+            println!(
+                "bench {name}-bollard: {o:.0} MB/s vs {b:.0} MB/s (bollard's start_exec on its own client) = {:.3}x (higher is better)",
+                o / b
             );
         }
 

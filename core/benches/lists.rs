@@ -3,7 +3,8 @@
 //!
 //! - list-containers-N / list-images: core's list (engine call, mapping, serialisation to the
 //!   IPC bytes) vs a raw `GET /v1.xx/containers/json?all=1` read to the last byte, in
-//!   interleaved pairs; the ratio is that of the two medians printed.
+//!   interleaved pairs; the ratio is that of the two medians printed. list-containers-N-bollard:
+//!   the same list through bollard's own client (its model, serialised), in the same rounds.
 //! - idle-engine-cpu-1000: the engine's CPU time per second while a Watcher follows 1,000
 //!   containers and nothing happens, vs the same window with no watcher.
 //! - review-per-change-1000: engine and app CPU per container change at 1,000 containers, with
@@ -17,11 +18,11 @@ use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, RemoveContainerOptions, RemoveImageOptions,
 };
 mod common;
-use common::{connect, median, raw_get};
+use common::{connect, median, raw_get, rotated};
 
 use bulkhead_core::model::ListEvent;
 use bulkhead_core::{Endpoint, Watcher};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -194,18 +195,48 @@ async fn main() {
         created.containers.extend(ids);
         eprintln!("bench: {} test containers ({} others) after {:?}", created.containers.len(), before, t.elapsed());
 
+        // Ours (the transport, parsed into our model) vs bollard's own client (parsed into its
+        // model) vs a raw GET on a fresh connection; each serialised as the IPC would.
         let path = format!("/v{api}/containers/json?all=1");
-        let (o, r) = paired(
-            if target >= 1000 { 41 } else { 61 },
-            || async { serde_json::to_vec(&engine.list_containers().await.expect("list")).expect("json").len() },
-            || raw_get(&socket, &path),
-        )
-        .await;
+        let (e, dd, sock, p) = (&engine, &d, &socket, &path);
+        let mut ours = move || {
+            async move {
+                let t = Instant::now();
+                serde_json::to_vec(&e.list_containers().await.expect("list")).expect("json");
+                t.elapsed().as_secs_f64()
+            }
+            .boxed()
+        };
+        let mut theirs = move || {
+            async move {
+                let t = Instant::now();
+                let opts = bollard::query_parameters::ListContainersOptions { all: true, ..Default::default() };
+                serde_json::to_vec(&dd.list_containers(Some(opts)).await.expect("bollard list")).expect("json");
+                t.elapsed().as_secs_f64()
+            }
+            .boxed()
+        };
+        let mut raw = move || {
+            async move {
+                let t = Instant::now();
+                raw_get(sock, p).await;
+                t.elapsed().as_secs_f64()
+            }
+            .boxed()
+        };
+        let m = rotated(if target >= 1000 { 31 } else { 61 }, &mut [&mut ours, &mut theirs, &mut raw]).await;
+        let (o, b, r) = (Duration::from_secs_f64(m[0]), Duration::from_secs_f64(m[1]), Duration::from_secs_f64(m[2]));
         println!(
             "bench list-containers-{target}: {} vs {} (raw GET {path}) = {:.3}x (lower is better)",
             ms(o),
             ms(r),
             o.as_secs_f64() / r.as_secs_f64()
+        );
+        println!(
+            "bench list-containers-{target}-bollard: {} vs {} (bollard's list_containers on its own client, parsed into its model) = {:.3}x (lower is better)",
+            ms(o),
+            ms(b),
+            o.as_secs_f64() / b.as_secs_f64()
         );
     }
 

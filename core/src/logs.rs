@@ -226,6 +226,24 @@ impl Engine {
         Ok((body, Demux::new(tty, opts.timestamps)))
     }
 
+    /// For `make bench` only (`logs-50mb-hyper`): reads a log's whole body on the log fast path
+    /// or through hyper's client, answering its size — the measurement that keeps the fast path.
+    #[doc(hidden)]
+    pub async fn bench_read_log_body(&self, r: &ContainerRef, through_hyper: bool) -> Result<usize> {
+        let path = format!("/containers/{}/logs?stdout=1&stderr=1&tail=all", r.as_str());
+        let api = self.version().api;
+        let mut body = if through_hyper {
+            crate::http::request_stream(self.transport(), api, "GET", &path, &[]).await?
+        } else {
+            crate::http::get_stream(self.transport(), api, &path).await?
+        };
+        let mut n = 0;
+        while let Some(p) = body.next().await {
+            n += p?.len();
+        }
+        Ok(n)
+    }
+
     /// Log lines in batches (see the module's notes). Errors such as "no such container"
     /// come from this call, before any line.
     pub async fn logs(

@@ -10,4 +10,5 @@ mod ignore;
 mod images;
 mod lists;
 mod security;
+mod tls;
 mod watch;

@@ -14,6 +14,7 @@ pub mod e2e;
 pub mod proxy;
 pub mod registry;
 pub mod schema;
+pub mod tls;
 
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{

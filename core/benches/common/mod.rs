@@ -127,3 +127,21 @@ where
     }
     (median(a), median(b))
 }
+
+/// Runs every side once per round, `n` rounds, the order rotating from round to round (a, b, c;
+/// b, c, a; …); each side answers its own measurement. The medians, in the order given.
+#[allow(dead_code)] // used by both benches, not every helper by each
+pub async fn rotated<'a>(
+    n: usize,
+    sides: &mut [&mut (dyn FnMut() -> futures_util::future::BoxFuture<'a, f64> + 'a)],
+) -> Vec<f64> {
+    let k = sides.len();
+    let mut got: Vec<Vec<f64>> = vec![Vec::new(); k];
+    for round in 0..n {
+        for j in 0..k {
+            let side = (round + j) % k;
+            got[side].push((sides[side])().await);
+        }
+    }
+    got.into_iter().map(median).collect()
+}
