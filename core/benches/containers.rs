@@ -72,6 +72,20 @@ async fn core_logs(engine: &Engine, id: &str, opts: &LogOptions) -> (usize, usiz
     (lines, bytes)
 }
 
+/// `sh -c cmd` created as an exec (all streams attached) on bollard's own client, for the
+/// baselines that start it themselves.
+async fn create_exec(docker: &bollard::Docker, id: &str, tty: bool, cmd: &str) -> bollard::exec::CreateExecResults {
+    let config = bollard::models::ExecConfig {
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        attach_stdin: Some(true),
+        tty: Some(tty),
+        cmd: Some(vec!["sh".into(), "-c".into(), cmd.to_owned()]),
+        ..Default::default()
+    };
+    docker.create_exec(id, config).await.expect("create exec")
+}
+
 /// The raw baseline of an interactive session: `program` started with exec in a TTY (input
 /// and output attached) on a raw socket.
 async fn raw_tty_exec(
@@ -454,20 +468,7 @@ async fn main() {
                 };
                 let raw = || async {
                     let (t, cpu) = (Instant::now(), cpu_now());
-                    let exec = docker
-                        .create_exec(
-                            &id,
-                            bollard::models::ExecConfig {
-                                attach_stdout: Some(true),
-                                attach_stderr: Some(true),
-                                attach_stdin: Some(true),
-                                tty: Some(tty),
-                                cmd: Some(vec!["sh".into(), "-c".into(), cmd.clone()]),
-                                ..Default::default()
-                            },
-                        )
-                        .await
-                        .expect("create exec");
+                    let exec = create_exec(&docker, &id, tty, &cmd).await;
                     let mut s = raw_exec_start(&socket, &api.to_string(), &exec.id, tty).await;
                     let mut buf = vec![0u8; 64 * 1024];
                     let mut n = 0usize;
@@ -482,20 +483,7 @@ async fn main() {
                 // bollard's own client: create, start attached, its output stream read to the end.
                 let theirs = || async {
                     let (t, cpu) = (Instant::now(), cpu_now());
-                    let exec = docker
-                        .create_exec(
-                            &id,
-                            bollard::models::ExecConfig {
-                                attach_stdout: Some(true),
-                                attach_stderr: Some(true),
-                                attach_stdin: Some(true),
-                                tty: Some(tty),
-                                cmd: Some(vec!["sh".into(), "-c".into(), cmd.clone()]),
-                                ..Default::default()
-                            },
-                        )
-                        .await
-                        .expect("create exec");
+                    let exec = create_exec(&docker, &id, tty, &cmd).await;
                     let started = docker.start_exec(&exec.id, None).await.expect("start exec");
                     let bollard::exec::StartExecResults::Attached { mut output, input } = started else {
                         panic!("detached")

@@ -110,15 +110,32 @@ async fn the_real_engine_behind_tls_serves_lists_logs_exec_attach_and_builds() {
 }
 
 #[tokio::test]
-async fn an_engine_that_wants_a_client_certificate_refuses_a_client_without_one() {
+async fn a_wrong_ca_or_a_missing_client_certificate_fails_the_handshake_with_a_typed_error() {
     let pki = Pki::new();
     let dir = pki.cert_path();
     let Endpoint::Unix(socket) = Endpoint::from_env().expect("DOCKER_HOST") else { panic!("unix engine") };
     let proxy = TlsProxy::start(&pki, socket).await;
+    let tls = |files| Endpoint::Tls { addr: proxy.addr.clone(), files };
+
+    // Another CA: the engine's certificate is not trusted, and the error says so and where.
+    let other = Pki::new().cert_path();
+    let mut files = Pki::files(dir.path(), true);
+    files.ca = Some(other.path().join("ca.pem"));
+    let e = Engine::connect(&tls(files)).await.unwrap_err();
+    assert_eq!(e.kind, bulkhead_core::ErrorKind::Engine, "{}", e.message);
+    assert!(e.message.contains("TLS handshake") && e.message.contains(&proxy.addr), "{}", e.message);
+
+    // No client certificate: the engine refuses it.
     let mut files = Pki::files(dir.path(), true);
     files.cert = None;
     files.key = None;
-    let e = Engine::connect(&Endpoint::Tls { addr: proxy.addr.clone(), files }).await.unwrap_err();
+    let e = Engine::connect(&tls(files)).await.unwrap_err();
     assert!(e.kind == bulkhead_core::ErrorKind::Engine || e.kind.is_connection(), "{e:?}");
     assert_eq!(proxy.accepted.load(Ordering::SeqCst), 0, "no handshake completed");
+
+    // Verification skipped (any server certificate taken), the client's still sent: it answers.
+    let files = bulkhead_core::TlsFiles { ca: None, ..Pki::files(dir.path(), false) };
+    let engine = Engine::connect(&tls(files)).await.unwrap();
+    assert!(engine.endpoint().to_string().ends_with("(TLS, not verified)"), "{}", engine.endpoint());
+    engine.list_containers().await.unwrap();
 }
