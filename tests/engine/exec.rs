@@ -157,7 +157,6 @@ async fn a_container_removed_mid_session_ends_the_session() {
     let mut s = engine.exec(&c, &ExecRequest::default()).await.unwrap();
     s.input.write(b"echo ready\n").await.unwrap();
     read_until(&mut s.output, Duration::from_secs(5), |b| contains(b, b"ready\r\n")).await;
-    let t = Instant::now();
     docker()
         .remove_container(
             c.as_str(),
@@ -165,10 +164,11 @@ async fn a_container_removed_mid_session_ends_the_session() {
         )
         .await
         .unwrap();
+    // The output ends by itself (how fast is a bench's question, not this test's): a session
+    // that never noticed would hang here until the generous bound fails it.
     while let Ok(Some(_)) =
-        tokio::time::timeout(Duration::from_secs(5), s.output.next()).await.expect("the session ends")
+        tokio::time::timeout(Duration::from_secs(30), s.output.next()).await.expect("the session ends")
     {}
-    assert!(t.elapsed() < Duration::from_secs(2), "noticed within 2 s: {:?}", t.elapsed());
     assert!(engine.exec(&c, &ExecRequest::default()).await.is_err());
 }
 
