@@ -8,7 +8,7 @@
 //! read with a limit (`http::get`) and a head must arrive within the timeout.
 //!
 //! The log fast path (`http::get_stream`) reads a raw connection from the same connector: see
-//! the comment there and `make bench` (`logs-tail-…-hyper`).
+//! the comment there and `make bench` (`logs-50mb-body-fast-path-cpu`).
 
 use crate::engine::{Endpoint, TlsFiles};
 use crate::error::{Error, ErrorKind, Result};
