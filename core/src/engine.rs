@@ -99,11 +99,7 @@ impl TlsFiles {
         let dir = var("DOCKER_CERT_PATH")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-            .or_else(|| {
-                var("DOCKER_CONFIG")
-                    .map(PathBuf::from)
-                    .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".docker")))
-            })
+            .or_else(|| crate::registry::docker_config_dir_in(&var))
             .unwrap_or_else(|| PathBuf::from(".docker"));
         let existing = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
         Some(TlsFiles { ca: Some(dir.join("ca.pem")), cert: existing("cert.pem"), key: existing("key.pem"), verify })

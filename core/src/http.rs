@@ -210,13 +210,14 @@ async fn read_line_limited<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-/// A request's head, for a path under `/v{api}`.
+/// A request for a path under `/v{api}`, with the given headers and body.
 fn request(
     api: ApiVersion,
     method: &str,
     path_and_query: &str,
     headers: &[(&str, String)],
-) -> Result<http::request::Builder> {
+    body: ReqBody,
+) -> Result<http::Request<ReqBody>> {
     let mut b = http::Request::builder()
         .method(method)
         .uri(Transport::uri(&format!("/v{api}{path_and_query}"))?)
@@ -224,7 +225,7 @@ fn request(
     for (k, v) in headers {
         b = b.header(*k, v.as_str());
     }
-    Ok(b)
+    b.body(body).map_err(|e| Error::invalid(format!("a request to {path_and_query:?}: {e}")))
 }
 
 fn empty() -> ReqBody {
@@ -329,8 +330,7 @@ pub(crate) async fn request_stream(
     path_and_query: &str,
     headers: &[(&str, String)],
 ) -> Result<BodyStream> {
-    let req =
-        request(api, method, path_and_query, headers)?.body(empty()).map_err(|e| Error::invalid(e.to_string()))?;
+    let req = request(api, method, path_and_query, headers, empty())?;
     let resp = send(t, req).await?;
     if !resp.status().is_success() {
         return Err(error_from(t, resp).await);
@@ -410,9 +410,8 @@ pub(crate) async fn hijack(t: &Transport, api: ApiVersion, path: &str, json: &st
             ("Connection", "Upgrade".to_owned()),
             ("Upgrade", "tcp".to_owned()),
         ],
-    )?
-    .body(Either::Left(Full::new(Bytes::from(json.to_owned()))))
-    .map_err(|e| Error::invalid(e.to_string()))?;
+        Either::Left(Full::new(Bytes::from(json.to_owned()))),
+    )?;
     let resp = send(t, req).await?;
     if resp.status() != http::StatusCode::SWITCHING_PROTOCOLS {
         if resp.status().is_success() {
@@ -434,7 +433,7 @@ pub(crate) async fn hijack(t: &Transport, api: ApiVersion, path: &str, json: &st
 
 /// Only the status of a `HEAD` request (e.g. does a path exist in a container).
 pub(crate) async fn head_status(t: &Transport, api: ApiVersion, path_and_query: &str) -> Result<u16> {
-    let req = request(api, "HEAD", path_and_query, &[])?.body(empty()).map_err(|e| Error::invalid(e.to_string()))?;
+    let req = request(api, "HEAD", path_and_query, &[], empty())?;
     Ok(send(t, req).await?.status().as_u16())
 }
 
@@ -445,7 +444,7 @@ pub(crate) async fn get(t: &Transport, api: ApiVersion, path_and_query: &str) ->
 
 async fn get_limited(t: &Transport, api: ApiVersion, path_and_query: &str, max: usize) -> Result<Vec<u8>> {
     let whole = async {
-        let req = request(api, "GET", path_and_query, &[])?.body(empty()).map_err(|e| Error::invalid(e.to_string()))?;
+        let req = request(api, "GET", path_and_query, &[], empty())?;
         let resp = send(t, req).await?;
         if !resp.status().is_success() {
             return Err(error_from(t, resp).await);

@@ -90,10 +90,13 @@ fn hostname(key: &str) -> &str {
 }
 
 /// The docker CLI's config folder: `$DOCKER_CONFIG`, else `~/.docker`.
-pub(crate) fn docker_config_dir() -> Option<PathBuf> {
-    std::env::var_os("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
+fn docker_config_dir() -> Option<PathBuf> {
+    docker_config_dir_in(|k| std::env::var_os(k))
+}
+
+/// The same, with the environment given (`var` answers a variable's value).
+pub(crate) fn docker_config_dir_in(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    var("DOCKER_CONFIG").map(PathBuf::from).or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".docker")))
 }
 
 /// Where credentials come from: the docker config folder and the PATH helpers are looked up on.
