@@ -14,7 +14,8 @@ if [ "$mode" = test ]; then
   # xvfb: a display for the window; webkit2gtk-driver: WebKitWebDriver; busybox-static: the
   # fixture images; docker-registry: the local registry for pull/push tests; xdotool and
   # x11-utils (xwininfo): to see and answer the app's native file choosers under Xvfb.
-  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils)
+  # openssh-server: a real sshd on 127.0.0.1 for the SSH-engine tests (the client comes with it).
+  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server)
 fi
 if ! command -v dockerd >/dev/null 2>&1 && ! timeout 5 docker version >/dev/null 2>&1; then
   pkgs+=(docker.io)

@@ -26,6 +26,7 @@ pub const MAX_API: ApiVersion = ApiVersion {
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const SSH_CONNECT_TIMEOUT: Duration = Duration::from_secs(35);
 /// bollard's timeout covers a request until its response headers arrive.
 const REQUEST_TIMEOUT_SECS: u64 = 120;
 
@@ -66,6 +67,115 @@ pub enum Endpoint {
         addr: String,
         files: TlsFiles,
     },
+    /// `ssh://[user@]host[:port][/socket]`: the system's `ssh` runs `docker system dial-stdio`
+    /// on that host, as the docker CLI's connection helper does.
+    Ssh(SshAddr),
+}
+
+/// Where an SSH engine is: the parts of `ssh://[user@]host[:port][/socket/path]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshAddr {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+    /// The engine's socket on the remote host (`docker --host=unix://PATH`); `None`: its default.
+    pub socket: Option<String>,
+    /// An ssh_config(5) file used instead of `~/.ssh/config` (`ssh -F`); `None`, the user's own
+    /// configuration, is what docker contexts use. `BULKHEAD_SSH_CONFIG` sets it.
+    pub config: Option<PathBuf>,
+}
+
+impl SshAddr {
+    /// Parses an `ssh://` URL as the docker CLI's `connhelper/ssh` does: no password, no query,
+    /// no fragment, a host. The user and host may not start with `-` (they would read as ssh
+    /// options), and the socket path must be absolute and printable.
+    pub fn parse(s: &str) -> Result<SshAddr> {
+        let bad = |why: &str| {
+            Error::invalid(format!("{:?} is not a valid SSH engine address: {why}", crate::text::neutralise(s)))
+        };
+        let u = url::Url::parse(s).map_err(|e| bad(&e.to_string()))?;
+        if u.scheme() != "ssh" {
+            return Err(bad("it must start with ssh://"));
+        }
+        if u.password().is_some() {
+            return Err(bad("a plain-text password is not supported; use a key or the ssh agent"));
+        }
+        if u.query().is_some() {
+            return Err(bad("query parameters are not allowed"));
+        }
+        if u.fragment().is_some() {
+            return Err(bad("fragments are not allowed"));
+        }
+        let decode = |v: &str| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned();
+        let host = u.host_str().map(|h| decode(h.trim_start_matches('[').trim_end_matches(']'))).unwrap_or_default();
+        if host.is_empty() {
+            return Err(bad("the host name is empty"));
+        }
+        let user = Some(decode(u.username())).filter(|v| !v.is_empty());
+        for part in std::iter::once(&host).chain(user.as_ref()) {
+            if part.starts_with('-') || part.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(bad("the user and host may not start with '-' or hold spaces or control characters"));
+            }
+        }
+        let path = decode(u.path());
+        let socket = if path.trim_matches('/').is_empty() {
+            None
+        } else if path.chars().any(char::is_control) {
+            return Err(bad("the socket path holds control characters"));
+        } else {
+            Some(path)
+        };
+        Ok(SshAddr { user, host, port: u.port(), socket, config: None })
+    }
+
+    /// The arguments of `ssh`, as the CLI builds them (`[-l user] [-p port] -o ConnectTimeout=30
+    /// -T -- host 'docker' ['--host=unix://PATH'] 'system' 'dial-stdio'`), plus `BatchMode=yes`:
+    /// a window has no terminal to ask on, so a password or an unknown host key is refused, never
+    /// accepted silently. The remote command goes through the remote shell, so each word is quoted.
+    pub fn ssh_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
+        if let Some(config) = &self.config {
+            args.extend(["-F".into(), config.clone().into_os_string()]);
+        }
+        if let Some(user) = &self.user {
+            args.extend(["-l".into(), user.into()]);
+        }
+        if let Some(port) = self.port {
+            args.extend(["-p".into(), port.to_string().into()]);
+        }
+        for opt in ["-o", "ConnectTimeout=30", "-o", "BatchMode=yes", "-T", "--"] {
+            args.push(opt.into());
+        }
+        args.push(self.host.clone().into());
+        let mut remote = vec!["docker".to_owned()];
+        if let Some(socket) = &self.socket {
+            remote.push(format!("--host=unix://{socket}"));
+        }
+        remote.extend(["system".to_owned(), "dial-stdio".to_owned()]);
+        args.push(crate::shell::join(&remote).into());
+        args
+    }
+}
+
+impl fmt::Display for SshAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ssh://")?;
+        if let Some(u) = &self.user {
+            write!(f, "{u}@")?;
+        }
+        if self.host.contains(':') {
+            write!(f, "[{}]", self.host)?;
+        } else {
+            f.write_str(&self.host)?;
+        }
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        if let Some(s) = &self.socket {
+            f.write_str(s)?;
+        }
+        Ok(())
+    }
 }
 
 /// TLS material as the docker CLI takes it: `DOCKER_TLS_VERIFY`/`DOCKER_TLS` with the files
@@ -90,7 +200,7 @@ impl TlsFiles {
         TlsFiles::from_vars(|k| std::env::var_os(k))
     }
 
-    fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<TlsFiles> {
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<TlsFiles> {
         let set = |k: &str| var(k).is_some_and(|v| !v.is_empty());
         let verify = set("DOCKER_TLS_VERIFY");
         if !verify && !set("DOCKER_TLS") {
@@ -120,7 +230,12 @@ impl Endpoint {
         Endpoint::parse_with(s, TlsFiles::from_env)
     }
 
-    fn parse_with(s: &str, tls: impl FnOnce() -> Option<TlsFiles>) -> Result<Endpoint> {
+    pub(crate) fn parse_with(s: &str, tls: impl FnOnce() -> Option<TlsFiles>) -> Result<Endpoint> {
+        if s.starts_with("ssh://") {
+            let mut addr = SshAddr::parse(s)?;
+            addr.config = std::env::var_os("BULKHEAD_SSH_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from);
+            return Ok(Endpoint::Ssh(addr));
+        }
         if let Some(p) = s.strip_prefix("unix://") {
             if p.is_empty() || !p.starts_with('/') {
                 return Err(Error::invalid(format!("DOCKER_HOST {s:?}: a unix socket needs an absolute path")));
@@ -148,7 +263,7 @@ impl Endpoint {
             return Ok(Endpoint::Unix(PathBuf::from(s)));
         }
         Err(Error::invalid(format!(
-            "DOCKER_HOST {s:?} is not supported: use unix:///path/to/docker.sock or tcp://host:port"
+            "DOCKER_HOST {s:?} is not supported: use unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host"
         )))
     }
 }
@@ -161,6 +276,7 @@ impl fmt::Display for Endpoint {
             Endpoint::Tls { addr, files } => {
                 write!(f, "tcp://{addr} (TLS{})", if files.verify { "" } else { ", not verified" })
             }
+            Endpoint::Ssh(a) => a.fmt(f),
         }
     }
 }
@@ -227,7 +343,10 @@ impl Engine {
         let prefix = Arc::clone(&negotiated);
         let docker = docker.with_request_modifier(move |req| with_version_prefix(req, &prefix));
 
-        let v = match tokio::time::timeout(CONNECT_TIMEOUT, docker.version()).await {
+        // Over SSH the first request carries the whole ssh handshake (ssh's own ConnectTimeout
+        // is 30 s, as the CLI sets it).
+        let first = if matches!(endpoint, Endpoint::Ssh(_)) { SSH_CONNECT_TIMEOUT } else { CONNECT_TIMEOUT };
+        let v = match tokio::time::timeout(first, docker.version()).await {
             Err(_) => return Err(Error::from_connect_io(&label, &std::io::ErrorKind::TimedOut.into())),
             Ok(r) => r.map_err(|e| engine_error(e, &label))?,
         };
@@ -353,7 +472,16 @@ mod tests {
         assert_eq!(Endpoint::parse("tcp://10.0.0.1:2376").unwrap(), Endpoint::Tcp("10.0.0.1:2376".into()));
         assert_eq!(Endpoint::parse("tcp://host").unwrap(), Endpoint::Tcp("host:2375".into()));
         assert_eq!(Endpoint::parse("unix:///x").unwrap().to_string(), "unix:///x");
-        for bad in ["ssh://me@host", "unix://relative", "tcp://", "npipe:////./pipe/docker_engine", "tcp://h/x"] {
+        for bad in [
+            "ssh://me:pw@host",
+            "ssh://",
+            "ssh://-oProxyCommand=x",
+            "ssh://h?x=1",
+            "unix://relative",
+            "tcp://",
+            "npipe:////./pipe/docker_engine",
+            "tcp://h/x",
+        ] {
             assert_eq!(Endpoint::parse(bad).unwrap_err().kind, ErrorKind::InvalidArgument, "{bad}");
         }
     }

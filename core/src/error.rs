@@ -27,6 +27,14 @@ pub enum ErrorKind {
     EngineTooOld,
     /// The engine did not answer in time.
     EngineTimeout,
+    /// The host of a remote engine cannot be reached (name unknown, network down, refused).
+    EngineUnreachable,
+    /// SSH refused the remote host's key: it is not in known_hosts, or it changed.
+    SshHostKey,
+    /// SSH could not log in to the remote host.
+    SshAuth,
+    /// The remote host has no `docker` CLI to run `docker system dial-stdio` with.
+    RemoteDockerMissing,
     /// The engine answered with an error of its own, or with something we could not read.
     Engine,
     /// A bug or an unexpected state inside Bulkhead.
@@ -43,6 +51,10 @@ impl ErrorKind {
                 | ErrorKind::EngineSocketMissing
                 | ErrorKind::EngineTooOld
                 | ErrorKind::EngineTimeout
+                | ErrorKind::EngineUnreachable
+                | ErrorKind::SshHostKey
+                | ErrorKind::SshAuth
+                | ErrorKind::RemoteDockerMissing
         )
     }
 }
@@ -71,6 +83,9 @@ impl Error {
 
     /// Classifies a failure to open the engine's socket.
     pub fn from_connect_io(endpoint: &str, err: &io::Error) -> Self {
+        if let Some(ssh) = err.get_ref().and_then(|inner| inner.downcast_ref::<crate::ssh::SshFailure>()) {
+            return ssh.to_error();
+        }
         if let Some(tls) = err.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
             return Error::new(
                 ErrorKind::Engine,

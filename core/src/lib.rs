@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod containers;
+pub mod context;
 pub mod engine;
 pub mod error;
 pub mod exec;
@@ -17,6 +18,7 @@ pub mod refs;
 pub mod registry;
 pub mod run;
 pub mod shell;
+mod ssh;
 pub mod stats;
 pub mod system;
 pub mod text;
@@ -27,7 +29,7 @@ pub mod watch;
 #[cfg(feature = "ts")]
 pub mod bindings;
 
-pub use engine::{ApiVersion, Endpoint, Engine, EngineVersion, TlsFiles};
+pub use engine::{ApiVersion, Endpoint, Engine, EngineVersion, SshAddr, TlsFiles};
 pub use error::{Error, ErrorKind, Result};
 pub use refs::{ContainerName, ContainerRef, ImageRef};
 pub use watch::Watcher;

@@ -96,7 +96,10 @@ fn docker_config_dir() -> Option<PathBuf> {
 
 /// The same, with the environment given (`var` answers a variable's value).
 pub(crate) fn docker_config_dir_in(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
-    var("DOCKER_CONFIG").map(PathBuf::from).or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".docker")))
+    var("DOCKER_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".docker")))
 }
 
 /// Where credentials come from: the docker config folder and the PATH helpers are looked up on.
@@ -244,6 +247,8 @@ pub fn may_send_credentials(endpoint: &Endpoint) -> bool {
         Endpoint::Unix(_) => true,
         Endpoint::Tcp(hostport) => is_loopback(hostport),
         Endpoint::Tls { addr, files } => files.verify || is_loopback(addr),
+        // ssh checked the host's key against known_hosts and encrypts the session.
+        Endpoint::Ssh(_) => true,
     }
 }
 

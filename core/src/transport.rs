@@ -44,6 +44,7 @@ pub(crate) enum Stream {
     Unix(UnixStream),
     Tcp(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    Ssh(Box<crate::ssh::SshStream>),
 }
 
 impl AsyncRead for Stream {
@@ -52,6 +53,7 @@ impl AsyncRead for Stream {
             Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Ssh(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -62,6 +64,7 @@ impl AsyncWrite for Stream {
             Stream::Unix(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Ssh(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
     fn poll_write_vectored(
@@ -73,6 +76,7 @@ impl AsyncWrite for Stream {
             Stream::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Stream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Stream::Ssh(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
     fn is_write_vectored(&self) -> bool {
@@ -80,6 +84,7 @@ impl AsyncWrite for Stream {
             Stream::Unix(s) => s.is_write_vectored(),
             Stream::Tcp(s) => s.is_write_vectored(),
             Stream::Tls(s) => s.is_write_vectored(),
+            Stream::Ssh(s) => s.is_write_vectored(),
         }
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -87,6 +92,7 @@ impl AsyncWrite for Stream {
             Stream::Unix(s) => Pin::new(s).poll_flush(cx),
             Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Ssh(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -94,6 +100,7 @@ impl AsyncWrite for Stream {
             Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Ssh(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 }
@@ -109,6 +116,7 @@ enum Target {
     Unix(PathBuf),
     Tcp(String),
     Tls { addr: String, name: rustls::pki_types::ServerName<'static>, config: Arc<rustls::ClientConfig> },
+    Ssh(crate::engine::SshAddr),
 }
 
 /// Opens connections to one endpoint; hyper's pool calls it, and so does the log fast path.
@@ -126,6 +134,7 @@ impl Connector {
                     .map_err(|_| Error::invalid(format!("{host:?} is not a host name or address TLS can verify")))?;
                 Target::Tls { addr: addr.clone(), name, config: Arc::new(client_config(files)?) }
             }
+            Endpoint::Ssh(addr) => Target::Ssh(addr.clone()),
         })))
     }
 
@@ -144,6 +153,7 @@ impl Connector {
                     let tls = tokio_rustls::TlsConnector::from(Arc::clone(config)).connect(name.clone(), s).await?;
                     Stream::Tls(Box::new(tls))
                 }
+                Target::Ssh(addr) => Stream::Ssh(Box::new(crate::ssh::connect(addr)?)),
             })
         };
         tokio::time::timeout(CONNECT_TIMEOUT, open).await.map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
@@ -175,7 +185,7 @@ fn host_of(addr: &str) -> &str {
 /// The client side of TLS as the docker CLI sets it up (go-connections' `tlsconfig.Client`):
 /// the CA file when verifying (else the system's roots), the client certificate and key when
 /// both are given, TLS 1.2 or newer. Each unreadable file is a typed error that names it.
-fn client_config(files: &TlsFiles) -> Result<rustls::ClientConfig> {
+pub(crate) fn client_config(files: &TlsFiles) -> Result<rustls::ClientConfig> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());

@@ -5,10 +5,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod actions;
+mod contexts;
 mod exec;
 mod ignore;
 mod images;
 mod lists;
+mod remote;
 mod security;
+mod ssh;
 mod tls;
 mod watch;

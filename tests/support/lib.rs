@@ -14,6 +14,7 @@ pub mod e2e;
 pub mod proxy;
 pub mod registry;
 pub mod schema;
+pub mod ssh;
 pub mod tls;
 
 use bollard::models::ContainerCreateBody;
@@ -66,7 +67,7 @@ pub fn docker() -> Docker {
     match Endpoint::from_env().expect("DOCKER_HOST must be valid for the tests") {
         Endpoint::Unix(p) => Docker::connect_with_unix(&p.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION),
         Endpoint::Tcp(h) => Docker::connect_with_http(&format!("http://{h}"), 120, bollard::API_DEFAULT_VERSION),
-        Endpoint::Tls { .. } => panic!("the tests' own client speaks to a unix socket or plain TCP"),
+        Endpoint::Tls { .. } | Endpoint::Ssh(_) => panic!("the tests' own client speaks to a unix socket or plain TCP"),
     }
     .expect("a Docker client")
 }

@@ -70,6 +70,10 @@ impl Engine {
                 Probe::unknown("the engine is reached over TCP: there is no socket file here"),
                 Probe::unknown("the engine is reached over TCP"),
             ),
+            Endpoint::Ssh(_) => (
+                Probe::unknown("remote engine: its socket is on the SSH host, not on this machine"),
+                Probe::unknown("remote engine: the socket's group is on the SSH host"),
+            ),
         };
         let storage_dir = crate::text::neutralise(info["DockerRootDir"].as_str().unwrap_or_default());
         let storage_on_root_fs = if local {
