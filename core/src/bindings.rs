@@ -3,6 +3,7 @@
 //! `make bindings` rewrites it.
 
 use crate::build::{BuildEvent, BuildRequest};
+use crate::engines::{AddEngine, EngineEntry, EngineSource, EnginesView};
 use crate::error::{Error, ErrorKind};
 use crate::exec::ExecRequest;
 use crate::inspect::facts::{ContainerFacts, EngineFacts, MountFact, PortFact, Probe, SocketFacts};
@@ -34,6 +35,10 @@ pub fn all() -> Vec<(String, String)> {
         render::<ImageSummary>(&cfg),
         render::<ConnectionState>(&cfg),
         render::<EngineStatus>(&cfg),
+        render::<EngineSource>(&cfg),
+        render::<EngineEntry>(&cfg),
+        render::<EnginesView>(&cfg),
+        render::<AddEngine>(&cfg),
         render::<SecurityOption>(&cfg),
         render::<SystemInfo>(&cfg),
         render::<ListEvent>(&cfg),

@@ -35,6 +35,8 @@ pub enum ErrorKind {
     SshAuth,
     /// The remote host has no `docker` CLI to run `docker system dial-stdio` with.
     RemoteDockerMissing,
+    /// The action is dangerous and needs the user's explicit confirmation (plain TCP to another host).
+    ConfirmationNeeded,
     /// The engine answered with an error of its own, or with something we could not read.
     Engine,
     /// A bug or an unexpected state inside Bulkhead.

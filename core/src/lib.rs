@@ -5,6 +5,7 @@ pub mod build;
 pub mod containers;
 pub mod context;
 pub mod engine;
+pub mod engines;
 pub mod error;
 pub mod exec;
 mod http;

@@ -99,6 +99,8 @@ pub enum ConnectionState {
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct EngineStatus {
     pub state: ConnectionState,
+    /// The engine's id in the switcher (a context name, `bulkhead/NAME`, `podman:PATH`).
+    pub engine: String,
     /// Where we connect: `unix:///var/run/docker.sock`, `tcp://host:2375`.
     pub endpoint: String,
     /// The API version both sides speak (sent as `/v1.xx/` on every request).

@@ -252,7 +252,7 @@ pub fn may_send_credentials(endpoint: &Endpoint) -> bool {
     }
 }
 
-fn is_loopback(hostport: &str) -> bool {
+pub(crate) fn is_loopback(hostport: &str) -> bool {
     let host = match hostport.rsplit_once(':') {
         Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
         _ => hostport,

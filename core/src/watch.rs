@@ -50,6 +50,8 @@ impl Drop for Inner {
 
 struct Shared {
     endpoint: Result<Endpoint>,
+    /// The engine's id in the switcher (see `engines`), carried by every status.
+    id: String,
     label: String,
     state: Mutex<State>,
     tx: broadcast::Sender<ListEvent>,
@@ -71,8 +73,14 @@ impl Watcher {
 
     /// Starts watching on the given tokio runtime.
     pub fn start_on(runtime: &tokio::runtime::Handle, endpoint: Result<Endpoint>) -> Watcher {
+        Watcher::start_engine(runtime, "", endpoint)
+    }
+
+    /// Starts watching the engine `id` (its statuses say which engine they are of).
+    pub fn start_engine(runtime: &tokio::runtime::Handle, id: &str, endpoint: Result<Endpoint>) -> Watcher {
         let label = match &endpoint {
             Ok(e) => e.to_string(),
+            Err(_) if !id.is_empty() => id.to_owned(),
             Err(_) => std::env::var("DOCKER_HOST").unwrap_or_default(),
         };
         let (tx, _) = broadcast::channel(1024);
@@ -80,6 +88,7 @@ impl Watcher {
             state: Mutex::new(State {
                 status: EngineStatus {
                     state: ConnectionState::Connecting,
+                    engine: id.to_owned(),
                     endpoint: label.clone(),
                     api_version: None,
                     engine_api_version: None,
@@ -91,6 +100,7 @@ impl Watcher {
                 images: BTreeMap::new(),
             }),
             endpoint,
+            id: id.to_owned(),
             label,
             tx,
             wake: Notify::new(),
@@ -161,6 +171,7 @@ impl Shared {
         self.publish(|st| {
             let status = EngineStatus {
                 state: ConnectionState::Disconnected,
+                engine: self.id.clone(),
                 endpoint: self.label.clone(),
                 api_version: None,
                 engine_api_version: None,
@@ -230,6 +241,7 @@ async fn follow(shared: &Shared, engine: Engine) -> Error {
         let v = engine.version();
         st.status = EngineStatus {
             state: ConnectionState::Connected,
+            engine: shared.id.clone(),
             endpoint: shared.label.clone(),
             api_version: Some(v.api.to_string()),
             engine_api_version: Some(v.engine_api.to_string()),

@@ -10,7 +10,8 @@ use futures_util::StreamExt;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
-pub fn start<R: Runtime>(app: AppHandle<R>, watcher: &Watcher) {
+/// Shows the alerts of one engine's containers; the task runs until it is aborted.
+pub fn start<R: Runtime>(app: AppHandle<R>, watcher: &Watcher) -> tauri::async_runtime::JoinHandle<()> {
     let alerts = watch_alerts(watcher, HostRoot::from_env());
     tauri::async_runtime::spawn(async move {
         let mut alerts = std::pin::pin!(alerts);
@@ -23,5 +24,5 @@ pub fn start<R: Runtime>(app: AppHandle<R>, watcher: &Watcher) {
                 state.record_alert(a, shown.is_ok());
             }
         }
-    });
+    })
 }

@@ -1,19 +1,23 @@
-//! `bulkhead audit [CONTAINER…] [--format table|json|sarif] [--fail-on SEVERITY] [--images]`:
+//! `bulkhead audit [CONTAINER…] [--context NAME | -H URL] [--format table|json|sarif] [--fail-on SEVERITY] [--images]`:
 //! the security review without a display or a window. It runs before anything of Tauri or GTK
 //! is touched.
 //!
 //! Exit codes: 0 no finding at or above --fail-on (default: never fail on findings); 1 at least
 //! one such finding; 2 bad usage; 3 the engine could not be reached or a container not found.
 
+use bulkhead_core::context::ContextStore;
 use bulkhead_core::inspect::host::HostRoot;
 use bulkhead_core::inspect::rules::Severity;
 use bulkhead_core::inspect::AuditOptions;
-use bulkhead_core::{ContainerRef, Endpoint, Engine, Error};
+use bulkhead_core::{ContainerRef, Engine, Error};
 use std::io::Write;
 
-const USAGE: &str = "usage: bulkhead audit [CONTAINER…] [--format table|json|sarif] [--fail-on critical|high|medium|low|info] [--images]
+const USAGE: &str = "usage: bulkhead audit [CONTAINER…] [--context NAME | -H URL] [--format table|json|sarif] [--fail-on critical|high|medium|low|info] [--images]
 
 Reviews how well each container is isolated from the host (all containers when none is named).
+  --context, -c  the docker context to review (as docker --context); -H/--host URL an engine address
+                 (unix://, tcp://, ssh://). Without either: DOCKER_HOST, DOCKER_CONTEXT, the CLI's
+                 current context, then the local socket — the docker CLI's order.
   --format   table (default), json (schema: docs/audit.schema.json) or sarif (SARIF 2.1.0)
   --fail-on  exit with status 1 when a finding at or above this severity exists
   --images   also review the containers' images
@@ -32,11 +36,14 @@ pub struct Args {
     pub format: Format,
     pub fail_on: Option<Severity>,
     pub images: bool,
+    pub context: Option<String>,
+    pub host: Option<String>,
 }
 
 /// Parses the words after `audit`.
 pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
-    let mut args = Args { containers: Vec::new(), format: Format::Table, fail_on: None, images: false };
+    let mut args =
+        Args { containers: Vec::new(), format: Format::Table, fail_on: None, images: false, context: None, host: None };
     let mut it = words.iter();
     while let Some(w) = it.next() {
         let (flag, inline) = match w.split_once('=') {
@@ -66,11 +73,16 @@ pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
                 })?);
             }
             "--images" => args.images = true,
+            "--context" | "-c" => args.context = Some(value("--context")?),
+            "--host" | "-H" => args.host = Some(value("--host")?),
             f if f.starts_with('-') => return Err(Error::invalid(format!("unknown option {f}"))),
             name => args
                 .containers
                 .push(ContainerRef::parse(name).map_err(|e| Error::invalid(format!("{name}: {}", e.message)))?),
         }
+    }
+    if args.context.is_some() && args.host.is_some() {
+        return Err(Error::invalid("conflicting options: either specify --host or --context, not both"));
     }
     Ok(args)
 }
@@ -96,8 +108,10 @@ pub fn audit(words: &[String]) -> i32 {
         }
     };
     let result = runtime.block_on(async {
-        let endpoint = Endpoint::from_env()?;
-        let engine = Engine::connect(&endpoint).await?;
+        let store = ContextStore::from_env();
+        let (_, context) =
+            store.resolve(args.context.as_deref(), args.host.as_deref(), &|k: &str| std::env::var_os(k))?;
+        let engine = Engine::connect(&context.endpoint?).await?;
         // Names and ID prefixes become full IDs (as everywhere in Bulkhead).
         let mut ids = Vec::new();
         for c in &args.containers {
@@ -148,5 +162,10 @@ mod tests {
         assert!(parse(&words("--format")).unwrap_err().message.contains("needs a value"));
         assert!(parse(&words("../images/x")).is_err(), "container names are validated");
         assert!(parse(&words("--bogus")).unwrap_err().message.contains("unknown option"));
+        let a = parse(&words("-c box --format json")).unwrap();
+        assert_eq!((a.context.as_deref(), a.host), (Some("box"), None));
+        let a = parse(&words("--host=ssh://me@box")).unwrap();
+        assert_eq!(a.host.as_deref(), Some("ssh://me@box"));
+        assert!(parse(&words("--context a -H unix:///x")).unwrap_err().message.contains("conflicting options"));
     }
 }

@@ -7,17 +7,16 @@ pub mod sessions;
 pub mod state;
 pub mod stream;
 
-use bulkhead_core::{Endpoint, Watcher};
+use bulkhead_core::engines::EngineCatalog;
 use state::AppState;
 use tauri::{Builder, Manager, Runtime};
 
 /// Builds the app on any runtime: the real one in `run`, the mock one in the IPC tests.
 pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    // The watcher starts with the app, before any window, and runs on Tauri's async runtime.
-    let watcher = Watcher::start_on(tauri::async_runtime::handle().inner(), Endpoint::from_env());
-    let alerts_from = watcher.clone();
+    // The first engine's watcher starts with the app, before any window, on Tauri's async
+    // runtime: the engine picked last time, unless DOCKER_HOST/DOCKER_CONTEXT say otherwise.
     builder
-        .manage(AppState::new(watcher))
+        .manage(AppState::new(EngineCatalog::from_env()))
         .plugin(tauri_plugin_shell::init())
         // "Browse…" (Build) and "Save log" open native dialogs from Rust; an unregistered
         // plugin panics at its first use.
@@ -25,7 +24,8 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_notification::init())
         .plugin(navigation_guard())
         .setup(move |app| {
-            alerts::start(app.handle().clone(), &alerts_from);
+            let handle = app.handle().clone();
+            app.state::<AppState>().on_engine(Box::new(move |w| alerts::start(handle.clone(), w)));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -34,6 +34,10 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::engine::watch_lists,
             commands::engine::unwatch_lists,
             commands::engine::diagnostics,
+            commands::engine::engines_list,
+            commands::engine::engine_switch,
+            commands::engine::engine_add,
+            commands::engine::engine_remove,
             commands::system::system_info,
             commands::containers::container_inspect,
             commands::containers::containers_act,

@@ -1,17 +1,38 @@
 //! What the shell keeps between commands.
 
+use bulkhead_core::engines::EngineCatalog;
 use bulkhead_core::inspect::review::ReviewCache;
-use bulkhead_core::Watcher;
+use bulkhead_core::{Error, Result, Watcher};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use tauri::async_runtime::JoinHandle;
 
-pub struct AppState {
-    pub watcher: Watcher,
+/// One engine the app has connected to: its watcher keeps running when the user switches
+/// away, so switching back is instant.
+struct LiveEngine {
+    watcher: Watcher,
     /// The security review kept between audits, following the watcher's events.
-    pub reviews: Arc<ReviewCache>,
+    reviews: Arc<ReviewCache>,
+    follow: tokio::task::JoinHandle<()>,
+    /// Alerts for this engine, when the app wired them (`on_engine`).
+    alerts: Option<JoinHandle<()>>,
+}
+
+struct Engines {
+    current: String,
+    live: HashMap<String, LiveEngine>,
+}
+
+/// Called for each engine the app starts watching (the desktop alerts); returns its task.
+type OnEngine = Box<dyn Fn(&Watcher) -> JoinHandle<()> + Send + Sync>;
+
+pub struct AppState {
+    /// Every engine the user can switch to, and where the choice is remembered.
+    pub catalog: EngineCatalog,
+    engines: Mutex<Engines>,
+    on_engine: OnceLock<OnEngine>,
     /// Exec sessions, by the id the backend issued.
     pub sessions: Mutex<HashMap<u32, crate::sessions::SessionHandle>>,
     /// The live-lists stream of each webview (one at most: a reload replaces the old one).
@@ -27,19 +48,109 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+fn watch(id: &str, catalog: &EngineCatalog) -> LiveEngine {
+    let runtime = tauri::async_runtime::handle();
+    let watcher = Watcher::start_engine(runtime.inner(), id, catalog.endpoint(id));
+    let reviews = ReviewCache::new();
+    let follow = reviews.follow(&watcher, runtime.inner());
+    LiveEngine { watcher, reviews, follow, alerts: None }
+}
+
 impl AppState {
-    /// `reviews` follows `watcher` on the async runtime from now on.
-    pub fn new(watcher: Watcher) -> Self {
-        let reviews = ReviewCache::new();
-        reviews.follow(&watcher, tauri::async_runtime::handle().inner());
+    /// Starts watching the engine the app starts on (see `EngineCatalog::start`).
+    pub fn new(catalog: EngineCatalog) -> Self {
+        let start = catalog.start();
+        let first = watch(&start.id, &catalog);
         AppState {
-            watcher,
-            reviews,
+            engines: Mutex::new(Engines { current: start.id.clone(), live: HashMap::from([(start.id, first)]) }),
+            catalog,
+            on_engine: OnceLock::new(),
             sessions: Mutex::default(),
             list_streams: Mutex::default(),
             streams: Mutex::default(),
             next_stream: AtomicU32::new(1),
             alerts: Mutex::default(),
+        }
+    }
+
+    /// Wires `f` (the desktop alerts) to every engine watched, from now on and already.
+    pub fn on_engine(&self, f: OnEngine) {
+        let mut engines = lock(&self.engines);
+        for e in engines.live.values_mut() {
+            e.alerts = Some(f(&e.watcher));
+        }
+        let _ = self.on_engine.set(f);
+    }
+
+    /// The watcher of the engine in use.
+    pub fn watcher(&self) -> Watcher {
+        let engines = lock(&self.engines);
+        engines.live[&engines.current].watcher.clone()
+    }
+
+    /// The review cache of the engine in use.
+    pub fn reviews(&self) -> Arc<ReviewCache> {
+        let engines = lock(&self.engines);
+        Arc::clone(&engines.live[&engines.current].reviews)
+    }
+
+    /// The id of the engine in use.
+    pub fn current_engine(&self) -> String {
+        lock(&self.engines).current.clone()
+    }
+
+    /// The ids of the engines being watched.
+    pub fn watched_engines(&self) -> Vec<String> {
+        let mut ids: Vec<String> = lock(&self.engines).live.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Makes `id` the engine in use, watching it from now on if it was not yet, and remembers
+    /// the choice. Plain TCP to another host needs `confirmed`.
+    pub fn switch(&self, id: &str, confirmed: bool) -> Result<Watcher> {
+        let entry = self.catalog.get(id)?;
+        if let Some(e) = entry.error {
+            return Err(e);
+        }
+        if entry.needs_confirmation && !confirmed {
+            return Err(Error::new(
+                bulkhead_core::ErrorKind::ConfirmationNeeded,
+                entry.warning.unwrap_or_else(|| "This engine needs a confirmation.".into()),
+            ));
+        }
+        let watcher = {
+            let mut engines = lock(&self.engines);
+            if !engines.live.contains_key(id) {
+                let mut live = watch(id, &self.catalog);
+                if let Some(f) = self.on_engine.get() {
+                    live.alerts = Some(f(&live.watcher));
+                }
+                engines.live.insert(id.to_owned(), live);
+            }
+            engines.current = id.to_owned();
+            engines.live[id].watcher.clone()
+        };
+        self.catalog.save_choice(id)?;
+        Ok(watcher)
+    }
+
+    /// Stops watching `id` (it was removed); when it was in use, `default` takes its place.
+    pub fn forget(&self, id: &str) {
+        let mut engines = lock(&self.engines);
+        if engines.current == id {
+            let default = bulkhead_core::context::DEFAULT_CONTEXT;
+            if !engines.live.contains_key(default) {
+                let live = watch(default, &self.catalog);
+                engines.live.insert(default.to_owned(), live);
+            }
+            engines.current = default.to_owned();
+        }
+        if let Some(e) = engines.live.remove(id) {
+            e.follow.abort();
+            if let Some(a) = e.alerts {
+                a.abort();
+            }
         }
     }
 

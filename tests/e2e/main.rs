@@ -913,3 +913,134 @@ async fn bench_terminal_throughput_into_xterm() {
     );
     client.close().await.unwrap();
 }
+
+/// The engine switcher in the real window: the first engine (the local socket) and a second,
+/// real dockerd reached over SSH (a docker context); each shows its own containers, a terminal
+/// works over SSH, switching back is instant, the choice survives a restart of the app, and an
+/// engine added through "Add an engine…" is a docker context the CLI uses — removed after a
+/// confirmation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engines_switch_in_the_window_with_their_own_containers_a_terminal_over_ssh_and_a_kept_choice() {
+    use bulkhead_core::context::{ContextStore, NewContext};
+    let _serial = SERIAL.lock().await;
+    let _ = engine().await;
+    fixture_image().await;
+    let Some(sshd) = bulkhead_tests::ssh::Sshd::start() else { return };
+    let Some(second) = bulkhead_tests::dockerd::SecondEngine::start().await else { return };
+    let mut cleanup = Cleanup::new();
+    let first_id = create_container(&mut cleanup, &unique_name("e2e-first"), &["sleep", "300"], None).await;
+    let second_id = second.run_sleeper(&unique_name("e2e-second"));
+
+    let config = tempfile::tempdir().unwrap();
+    let docker_config = config.path().join("docker");
+    let store = ContextStore::new(&docker_config);
+    store
+        .create(&NewContext {
+            name: "sshbox".into(),
+            description: "the second engine, over ssh".into(),
+            host: format!("ssh://bulkhead-ok{}", second.socket.display()),
+            tls: None,
+            skip_tls_verify: false,
+        })
+        .unwrap();
+    let (dc, xdg, ssh) = (
+        docker_config.display().to_string(),
+        config.path().join("xdg").display().to_string(),
+        sshd.config().display().to_string(),
+    );
+    let env =
+        [("DOCKER_CONFIG", dc.as_str()), ("XDG_CONFIG_HOME", xdg.as_str()), ("BULKHEAD_SSH_CONFIG", ssh.as_str())];
+    let display = Display::get();
+    let driver = Driver::start(&display, &env);
+    let client = driver.session().await;
+    let row = |id: &str| format!("[data-testid=container-row][data-id='{id}']");
+    let pill = |engine: &str| format!("[data-testid=engine-pill][data-state=connected][data-engine='{engine}']");
+    let switch_to = |id: &'static str| {
+        let client = client.clone();
+        async move {
+            click(&client, "[data-testid=engine-pill]").await;
+            wait_for(
+                &client,
+                &format!("[data-testid=engine-item][data-id='{id}'] .engine-pick"),
+                Duration::from_secs(10),
+            )
+            .await
+            .click()
+            .await
+            .unwrap();
+        }
+    };
+
+    // It starts on the docker CLI's choice (default): the first engine's container.
+    wait_for(&client, &pill("default"), Duration::from_secs(30)).await;
+    wait_for(&client, &row(&first_id), Duration::from_secs(10)).await;
+    assert!(!rows(&client).await.contains(&second_id));
+
+    // Over SSH to the second engine: only its containers, and the view says which engine.
+    switch_to("sshbox").await;
+    wait_for(&client, &pill("sshbox"), Duration::from_secs(60)).await;
+    wait_for(&client, &row(&second_id), Duration::from_secs(10)).await;
+    assert!(!rows(&client).await.contains(&first_id), "the first engine's container is not shown under sshbox");
+    let banner = wait_for(&client, "[data-testid=view-engine][data-engine=sshbox]", Duration::from_secs(5)).await;
+    assert!(banner.text().await.unwrap().contains("ssh://bulkhead-ok"), "the view names its engine");
+    click(&client, "[data-testid=engine-pill]").await;
+    wait_for(&client, "[data-testid=engine-menu]", Duration::from_secs(5)).await;
+    screenshot(&client, "engine-switcher").await;
+    click(&client, "[data-testid=engine-pill]").await;
+
+    // A terminal over SSH in the second engine's container.
+    let (_, tab) = open_terminal(&client, &second_id).await;
+    let input = client.find(Locator::Css(".xterm-helper-textarea")).await.expect("xterm's input");
+    input.send_keys("echo over-ssh-$((40+2))\n").await.unwrap();
+    wait_terminal(&client, &tab, Duration::from_secs(30), |t| t.lines().any(|l| l.trim_end() == "over-ssh-42")).await;
+
+    // Back to the first engine (still watched: its lists come at once), then to sshbox again.
+    click(&client, "[data-testid=nav-containers]").await;
+    switch_to("default").await;
+    wait_for(&client, &pill("default"), Duration::from_secs(10)).await;
+    wait_for(&client, &row(&first_id), Duration::from_secs(10)).await;
+    switch_to("sshbox").await;
+    wait_for(&client, &pill("sshbox"), Duration::from_secs(10)).await;
+
+    // The choice survives a restart of the app.
+    client.close().await.unwrap();
+    let client = driver.session().await;
+    wait_for(&client, &pill("sshbox"), Duration::from_secs(60)).await;
+    wait_for(&client, &row(&second_id), Duration::from_secs(10)).await;
+
+    // "Add an engine…": the second engine's socket, as a docker context the CLI can use.
+    click(&client, "[data-testid=engine-pill]").await;
+    wait_for(&client, "[data-testid=engine-add]", Duration::from_secs(5)).await.click().await.unwrap();
+    wait_for(&client, "[data-testid=add-engine-dialog]", Duration::from_secs(5)).await;
+    type_into(&client, "[data-testid=add-engine-name]", "second-sock").await;
+    click(&client, "[data-testid=add-engine-kind-socket]").await;
+    type_into(&client, "[data-testid=add-engine-socket]", &second.socket.display().to_string()).await;
+    click(&client, "[data-testid=add-engine-save]").await;
+    wait_for(&client, &pill("second-sock"), Duration::from_secs(30)).await;
+    wait_for(&client, &row(&second_id), Duration::from_secs(10)).await;
+    let out = std::process::Command::new("docker")
+        .args(["--context", "second-sock", "ps", "-q", "--no-trunc"])
+        .env("DOCKER_CONFIG", &docker_config)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&second_id), "docker --context second-sock ps: {out:?}");
+
+    // Removing it asks first; the engine in use then is the default one.
+    click(&client, "[data-testid=engine-pill]").await;
+    wait_for(
+        &client,
+        "[data-testid=engine-item][data-id='second-sock'] [data-testid=engine-remove]",
+        Duration::from_secs(5),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    let confirm = wait_for(&client, "[data-testid=confirm]", Duration::from_secs(5)).await;
+    assert!(confirm.text().await.unwrap().contains("docker --context second-sock"), "it says what goes");
+    assert!(store.get("second-sock").is_ok(), "nothing is removed before the confirmation");
+    click(&client, "[data-testid=confirm-ok]").await;
+    wait_for(&client, &pill("default"), Duration::from_secs(30)).await;
+    assert_eq!(store.get("second-sock").unwrap_err().kind, bulkhead_core::ErrorKind::NotFound);
+    client.close().await.unwrap();
+}

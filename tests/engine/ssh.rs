@@ -76,3 +76,64 @@ async fn each_ssh_failure_is_a_typed_error_with_what_ssh_printed() {
         assert!(e.message.contains(said) && e.message.contains(alias), "{alias}: {}", e.message);
     }
 }
+
+/// `bulkhead audit --context NAME` and `-H ssh://…`, as `docker --context` takes them: the
+/// containers of the engine over SSH, and kernel rows that say the kernel is remote.
+#[tokio::test]
+async fn audit_takes_a_context_or_a_host_as_the_cli_does() {
+    let _ = engine().await;
+    fixture_image().await;
+    let Some(sshd) = Sshd::start() else { return };
+    let mut cleanup = Cleanup::new();
+    let name = unique_name("ssh-audit");
+    create_container(&mut cleanup, &name, &["sleep", "300"], None).await;
+    let config = tempfile::tempdir().unwrap();
+    let store = bulkhead_core::context::ContextStore::new(config.path());
+    store
+        .create(&bulkhead_core::context::NewContext {
+            name: "sshbox".into(),
+            description: "over ssh".into(),
+            host: sshd.url("bulkhead-ok"),
+            tls: None,
+            skip_tls_verify: false,
+        })
+        .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bulkhead_tests::e2e::app_path())
+            .arg("audit")
+            .args(args)
+            .env("DOCKER_CONFIG", config.path())
+            .env("BULKHEAD_SSH_CONFIG", sshd.config())
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONTEXT")
+            .env_remove("DISPLAY")
+            .output()
+            .expect("bulkhead audit runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let url = sshd.url("bulkhead-ok");
+    for how in [["--context", "sshbox"], ["-H", url.as_str()]] {
+        let (code, out, err) = run(&[&name, how[0], how[1], "--format", "json"]);
+        assert_eq!(code, Some(0), "{how:?}: {err}");
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(json["containers"][0]["name"], name.as_str(), "{how:?}");
+        assert!(
+            json["engine"]["facts"]["endpoint"].as_str().unwrap().starts_with("ssh://bulkhead-ok"),
+            "{}",
+            json["engine"]
+        );
+        let cgroup = &json["containers"][0]["kernel"]["cgroup"];
+        assert_eq!(cgroup["status"], "unknown", "{cgroup}");
+        assert!(cgroup["reason"].as_str().unwrap().starts_with("remote engine"), "{cgroup}");
+    }
+    let (code, _, err) = run(&["--context", "nope"]);
+    assert_eq!(code, Some(3));
+    assert!(err.contains("\"nope\" does not exist"), "{err}");
+    let (code, _, err) = run(&["--context", "sshbox", "-H", "unix:///x"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("conflicting options"), "{err}");
+}

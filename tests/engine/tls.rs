@@ -59,3 +59,26 @@ async fn a_wrong_ca_or_a_missing_client_certificate_fails_the_handshake_with_a_t
     assert!(engine.endpoint().to_string().ends_with("(TLS, not verified)"), "{}", engine.endpoint());
     engine.list_containers().await.unwrap();
 }
+
+/// A real second dockerd on tcp://127.0.0.1 with TLS and client certificates (not a proxy):
+/// its own containers, and none of the first engine's.
+#[tokio::test]
+async fn a_second_dockerd_over_tls_serves_its_own_containers() {
+    let Some(second) = bulkhead_tests::dockerd::SecondEngine::start().await else { return };
+    let name = unique_name("second-tls");
+    let id = second.run_sleeper(&name);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = Endpoint::Tls { addr: second.tls_addr.clone(), files: second.client_files(dir.path()) };
+    let remote = Engine::connect(&endpoint).await.unwrap_or_else(|e| panic!("connect to the second dockerd: {e:?}"));
+    let listed = remote.list_containers().await.unwrap();
+    assert_eq!(listed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [id.as_str()], "only its own container");
+    let first = engine().await.list_containers().await.unwrap();
+    assert!(!first.iter().any(|c| c.id == id), "the first engine does not have it");
+
+    // The wrong CA: the handshake fails with a typed error that names the engine.
+    let mut files = second.client_files(dir.path());
+    let other = Pki::new().cert_path();
+    files.ca = Some(other.path().join("ca.pem"));
+    let e = Engine::connect(&Endpoint::Tls { addr: second.tls_addr.clone(), files }).await.unwrap_err();
+    assert!(e.message.contains("TLS handshake") && e.message.contains(&second.tls_addr), "{}", e.message);
+}

@@ -626,6 +626,7 @@ fn alerts_are_raised_for_starts_with_critical_isolation_findings_only() {
     let snapshot = ListEvent::Snapshot {
         status: EngineStatus {
             state: ConnectionState::Connected,
+            engine: "default".into(),
             endpoint: "unix:///var/run/docker.sock".into(),
             api_version: None,
             engine_api_version: None,

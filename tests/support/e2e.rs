@@ -71,6 +71,9 @@ fn tauri_driver() -> PathBuf {
 pub struct Driver {
     child: Child,
     pub port: u16,
+    /// The app's own config folder and docker config folder, unless the test gave them: a test
+    /// never reads or writes the user's engine choice or docker contexts.
+    _config: tempfile::TempDir,
 }
 
 impl Driver {
@@ -83,6 +86,8 @@ impl Driver {
             .env("DISPLAY", &display.name)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        let config = tempfile::tempdir().expect("config folder");
+        cmd.env("XDG_CONFIG_HOME", config.path().join("xdg")).env("DOCKER_CONFIG", config.path().join("docker"));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -92,7 +97,7 @@ impl Driver {
             assert!(started.elapsed() < Duration::from_secs(20), "tauri-driver did not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Driver { child, port }
+        Driver { child, port, _config: config }
     }
 
     /// Opens the app window in a new WebDriver session.

@@ -10,6 +10,7 @@
 // Tests may panic on what must not fail.
 #![allow(clippy::unwrap_used)]
 
+pub mod dockerd;
 pub mod e2e;
 pub mod proxy;
 pub mod registry;

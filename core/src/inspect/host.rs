@@ -247,7 +247,9 @@ impl HostRoot {
     /// engine's host. `local` is false when the engine is remote: nothing is read then.
     pub fn kernel_facts(&self, container_id: &str, pid: u32, local: bool) -> KernelFacts {
         if !local {
-            return KernelFacts::unknown("the engine runs on another machine: its kernel cannot be read from here");
+            return KernelFacts::unknown(
+                "remote engine: it runs on another machine, whose kernel cannot be read from here",
+            );
         }
         if pid == 0 {
             return KernelFacts::unknown("the container is not running: it has no process to read");

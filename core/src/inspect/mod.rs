@@ -83,7 +83,7 @@ impl Engine {
                 (Err(e), _) | (_, Err(e)) => Probe::unknown(format!("{storage_dir}: {e}")),
             }
         } else {
-            Probe::unknown("the engine runs on another machine")
+            Probe::unknown("remote engine: it runs on another machine")
         };
         let log_opts = if local {
             match std::fs::read_to_string(host.path("/etc/docker/daemon.json")) {
@@ -103,7 +103,7 @@ impl Engine {
                 Err(e) => Probe::unknown(format!("/etc/docker/daemon.json: {e}")),
             }
         } else {
-            Probe::unknown("the engine runs on another machine")
+            Probe::unknown("remote engine: it runs on another machine")
         };
         Ok(EngineFacts {
             endpoint: self.endpoint().to_string(),

@@ -11,7 +11,7 @@ use tauri::{AppHandle, Runtime, State};
 #[tauri::command]
 pub async fn container_inspect(state: State<'_, AppState>, id: String) -> Result<serde_json::Value, Error> {
     let r = ContainerRef::parse(&id)?;
-    state.watcher.engine()?.inspect_container(&r).await
+    state.watcher().engine()?.inspect_container(&r).await
 }
 
 /// One action on one or more containers. Every ID is checked before anything is done.
@@ -22,26 +22,26 @@ pub async fn containers_act(
     action: ContainerAction,
 ) -> Result<Vec<ActionResult>, Error> {
     let refs = ids.iter().map(|i| ContainerRef::parse(i)).collect::<Result<Vec<_>, _>>()?;
-    Ok(state.watcher.engine()?.act_many(&refs, action).await)
+    Ok(state.watcher().engine()?.act_many(&refs, action).await)
 }
 
 #[tauri::command]
 pub async fn container_rename(state: State<'_, AppState>, id: String, name: String) -> Result<(), Error> {
     let (r, name) = (ContainerRef::parse(&id)?, ContainerName::parse(&name)?);
-    state.watcher.engine()?.rename(&r, &name).await
+    state.watcher().engine()?.rename(&r, &name).await
 }
 
 #[tauri::command]
 pub async fn container_top(state: State<'_, AppState>, id: String) -> Result<ProcessList, Error> {
     let r = ContainerRef::parse(&id)?;
-    state.watcher.engine()?.top(&r).await
+    state.watcher().engine()?.top(&r).await
 }
 
 /// Streams a sample a second into `on_event` until `stream_stop` or the container stops.
 #[tauri::command]
 pub fn container_stats(state: State<'_, AppState>, id: String, on_event: Channel<StatsEvent>) -> Result<u32, Error> {
     let r = ContainerRef::parse(&id)?;
-    let samples = state.watcher.engine()?.stats(&r).map(|s| match s {
+    let samples = state.watcher().engine()?.stats(&r).map(|s| match s {
         Ok(s) => StatsEvent::Sample(s),
         Err(e) => StatsEvent::Error(e),
     });
@@ -59,7 +59,7 @@ pub async fn container_logs(
 ) -> Result<u32, Error> {
     let r = ContainerRef::parse(&id)?;
     options.check()?;
-    let batches = state.watcher.engine()?.logs(&r, &options).await?.map(|b| match b {
+    let batches = state.watcher().engine()?.logs(&r, &options).await?.map(|b| match b {
         Ok(lines) => LogEvent::Lines(lines),
         Err(e) => LogEvent::Error(e),
     });
@@ -83,7 +83,7 @@ pub async fn logs_save<R: Runtime>(
     use tauri_plugin_dialog::DialogExt;
     let r = ContainerRef::parse(&id)?;
     options.check()?;
-    let engine = state.watcher.engine()?;
+    let engine = state.watcher().engine()?;
     let suggested = format!("{}.log", r.as_str());
     let (tx, rx) = tokio::sync::oneshot::channel();
     use tauri::Manager;

@@ -1,4 +1,5 @@
 use crate::state::AppState;
+use bulkhead_core::engines::{AddEngine, EngineEntry, EnginesView};
 use bulkhead_core::model::{EngineStatus, ListEvent};
 use bulkhead_core::Error;
 use tauri::ipc::Channel;
@@ -6,12 +7,12 @@ use tauri::{Runtime, State, Webview};
 
 #[tauri::command]
 pub fn engine_status(state: State<'_, AppState>) -> EngineStatus {
-    state.watcher.status()
+    state.watcher().status()
 }
 
 #[tauri::command]
 pub fn retry_connect(state: State<'_, AppState>) {
-    state.watcher.retry_now();
+    state.watcher().retry_now();
 }
 
 /// Streams a snapshot of the lists, then every change, into `on_event`.
@@ -21,7 +22,7 @@ pub fn watch_lists<R: Runtime>(
     webview: Webview<R>,
     on_event: Channel<ListEvent>,
 ) -> Result<(), Error> {
-    let task = crate::stream::pump(state.watcher.subscribe(), on_event);
+    let task = crate::stream::pump(state.watcher().subscribe(), on_event);
     state.replace_list_stream(webview.label(), task);
     Ok(())
 }
@@ -35,4 +36,32 @@ pub fn unwatch_lists<R: Runtime>(state: State<'_, AppState>, webview: Webview<R>
 #[tauri::command]
 pub fn diagnostics(state: State<'_, AppState>) -> bulkhead_core::model::ShellDiagnostics {
     state.diagnostics()
+}
+
+/// The engine switcher: every engine, and which one is in use.
+#[tauri::command]
+pub fn engines_list(state: State<'_, AppState>) -> EnginesView {
+    let (engines, broken) = state.catalog.list();
+    EnginesView { engines, broken, current: state.current_engine(), watched: state.watched_engines() }
+}
+
+/// Makes `id` the engine in use (plain TCP to another host needs `confirmed`). The webview then
+/// calls `watch_lists` again, which streams the new engine's lists.
+#[tauri::command]
+pub fn engine_switch(state: State<'_, AppState>, id: String, confirmed: bool) -> Result<EngineStatus, Error> {
+    Ok(state.switch(&id, confirmed)?.status())
+}
+
+/// "Add an engine…": writes a docker context (or an engine of Bulkhead's own).
+#[tauri::command]
+pub fn engine_add(state: State<'_, AppState>, engine: AddEngine) -> Result<EngineEntry, Error> {
+    state.catalog.add(&engine)
+}
+
+/// Removes an engine (the UI asked first); when it was in use, `default` takes its place.
+#[tauri::command]
+pub fn engine_remove(state: State<'_, AppState>, id: String) -> Result<(), Error> {
+    state.catalog.remove(&id)?;
+    state.forget(&id);
+    Ok(())
 }

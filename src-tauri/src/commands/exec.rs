@@ -20,7 +20,7 @@ pub async fn exec_open(
     on_event: Channel<ExecEvent>,
 ) -> Result<ExecOpened, Error> {
     let c = ContainerRef::parse(&container)?;
-    let engine = state.watcher.engine()?;
+    let engine = state.watcher().engine()?;
     let session = if request.attach {
         engine.attach(&c, request.cols, request.rows).await?
     } else {

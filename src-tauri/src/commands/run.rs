@@ -19,5 +19,5 @@ pub fn run_parse(line: String) -> Result<ParsedRun, Error> {
 #[tauri::command]
 pub async fn run_container(state: State<'_, AppState>, request: RunRequest) -> Result<RunOutcome, Error> {
     let plan = run::validate(&request)?;
-    state.watcher.engine()?.run_planned(plan).await
+    state.watcher().engine()?.run_planned(plan).await
 }

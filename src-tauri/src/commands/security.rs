@@ -10,15 +10,15 @@ use tauri::State;
 /// did not change since the last audit is reused.
 #[tauri::command]
 pub async fn security_audit(state: State<'_, AppState>) -> Result<AuditReport, Error> {
-    let engine = state.watcher.engine()?;
-    engine.audit_cached(&state.reviews, &HostRoot::from_env()).await
+    let engine = state.watcher().engine()?;
+    engine.audit_cached(&state.reviews(), &HostRoot::from_env()).await
 }
 
 /// One container's review, with the kernel's values read now.
 #[tauri::command]
 pub async fn security_review(state: State<'_, AppState>, container: String) -> Result<ContainerReport, Error> {
     let c = ContainerRef::parse(&container)?;
-    let engine = state.watcher.engine()?;
+    let engine = state.watcher().engine()?;
     let host = HostRoot::from_env();
     let facts = engine.engine_facts(&host).await?;
     engine.review_container(&c, &host, Some(&facts)).await
@@ -33,11 +33,11 @@ pub async fn security_fix(
 ) -> Result<ContainerReport, Error> {
     let c = ContainerRef::parse(&container)?;
     fix.validate()?;
-    let engine = state.watcher.engine()?;
+    let engine = state.watcher().engine()?;
     let host = HostRoot::from_env();
     let facts = engine.engine_facts(&host).await?;
     let r = engine.apply_quick_fix(&c, fix, &host, Some(&facts)).await?;
-    state.reviews.keep(&r);
+    state.reviews().keep(&r);
     Ok(r)
 }
 
@@ -45,12 +45,12 @@ pub async fn security_fix(
 #[tauri::command]
 pub async fn security_harden_plan(state: State<'_, AppState>, container: String) -> Result<HardenPlan, Error> {
     let c = ContainerRef::parse(&container)?;
-    state.watcher.engine()?.harden_plan(&c).await
+    state.watcher().engine()?.harden_plan(&c).await
 }
 
 /// Recreates the container hardened; on failure the original is back as it was.
 #[tauri::command]
 pub async fn security_harden(state: State<'_, AppState>, container: String) -> Result<HardenOutcome, Error> {
     let c = ContainerRef::parse(&container)?;
-    state.watcher.engine()?.recreate_hardened(&c).await
+    state.watcher().engine()?.recreate_hardened(&c).await
 }

@@ -5,5 +5,5 @@ use tauri::State;
 
 #[tauri::command]
 pub async fn system_info(state: State<'_, AppState>) -> Result<SystemInfo, Error> {
-    state.watcher.engine()?.system_info().await
+    state.watcher().engine()?.system_info().await
 }

@@ -1,20 +1,46 @@
-// The app's one live copy of the lists, fed by the backend's Channel.
-import { api, toAppError, type AppError } from './api';
+// The app's one live copy of the lists, fed by the backend's Channel, and the engine switcher.
+import { api, toAppError, type AppError, type EnginesView } from './api';
 import { applyEvent, emptyLists, type Lists } from './lists';
 
 class Live {
   lists: Lists = $state(emptyLists());
   subscribeError: AppError | null = $state(null);
+  engines: EnginesView | null = $state(null);
+  enginesError: AppError | null = $state(null);
+  /** Which subscription the lists come from: events of an older one (another engine) are dropped. */
+  private generation = 0;
 
   async start() {
+    const gen = ++this.generation;
     try {
       await api.watchLists((ev) => {
+        if (gen !== this.generation) return;
         this.lists = applyEvent(this.lists, ev);
       });
       this.subscribeError = null;
     } catch (e) {
       this.subscribeError = toAppError(e);
     }
+  }
+
+  async refreshEngines() {
+    try {
+      this.engines = await api.enginesList();
+      this.enginesError = null;
+    } catch (e) {
+      this.enginesError = toAppError(e);
+    }
+  }
+
+  /**
+   * Makes `id` the engine in use and streams its lists (a snapshot first: instant when the
+   * engine was already being watched). Throws the backend's error (e.g. confirmationNeeded).
+   */
+  async switchTo(id: string, confirmed = false) {
+    const status = await api.engineSwitch(id, confirmed);
+    this.lists = { ...emptyLists(), status };
+    await this.start();
+    await this.refreshEngines();
   }
 }
 

@@ -26,6 +26,13 @@ class Security {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private again = false;
 
+  /** Another engine is in use: its review starts afresh. */
+  forget() {
+    this.report = null;
+    this.error = null;
+    this.signature = '';
+  }
+
   /** The containers changed (ids and states): audit again shortly. */
   schedule(signature: string, delay = 500) {
     if (signature === this.signature) return;

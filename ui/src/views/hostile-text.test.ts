@@ -59,6 +59,15 @@ const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
   watch_lists: (args) => {
     (args.onEvent as { onmessage: (e: unknown) => void }).onmessage({ event: 'snapshot', data: { status, containers: [summary], images: [image] } });
   },
+  engines_list: () => ({
+    engines: [
+      { id: 'default', name: 'default', description: `Current ${HOSTILE}`, endpoint: status.endpoint, source: 'dockerContext', error: null, warning: null, needsConfirmation: false, removable: false },
+      { id: `box${HOSTILE}`, name: `box${HOSTILE}`, description: `the home server ${HOSTILE}`, endpoint: `ssh://me@box${HOSTILE}`, source: 'dockerContext', error: { kind: 'invalidArgument', message: `broken ${HOSTILE}` }, warning: `careful ${HOSTILE}`, needsConfirmation: false, removable: true },
+    ],
+    broken: [{ kind: 'invalidArgument', message: `The docker context file /x/${HOSTILE}/meta.json is not valid JSON` }],
+    current: 'default',
+    watched: ['default'],
+  }),
   container_inspect: () => hostileInspect,
   image_inspect: () => hostileImage,
   image_history: () => [{ id: imageId, createdBy: `/bin/sh -c ${HOSTILE}`, created: 1, size: 10, tags: [`t${HOSTILE}`], comment: HOSTILE }],
@@ -97,6 +106,7 @@ const { default: ImageDetail } = await import('./ImageDetail.svelte');
 const { default: SystemView } = await import('./SystemView.svelte');
 const { default: SecurityView } = await import('./SecurityView.svelte');
 const { default: EngineDown } = await import('../lib/components/EngineDown.svelte');
+const { default: EngineSwitcher } = await import('../lib/components/EngineSwitcher.svelte');
 
 /** What a user can read in the rendered view: its text and every attribute value. */
 function everything(root: HTMLElement): string[] {
@@ -171,6 +181,15 @@ describe('hostile engine text is neutralised in every view', () => {
     await waitFor(() => expect(view.container.textContent).toContain(`web${SHOWN}`));
     for (const b of view.container.querySelectorAll<HTMLElement>('[data-testid=risk-row] .risk-head')) b.click();
     await waitFor(() => expect(view.container.textContent).toContain(`label ${SHOWN}`));
+    expectNeutral(view.container);
+  });
+
+  it('the engine switcher: names, descriptions, endpoints, warnings and broken context files', async () => {
+    const view = render(EngineSwitcher, { status: { ...lists.status, engine: 'default' } });
+    (await view.findByTestId('engine-pill')).click();
+    await waitFor(() => expect(view.container.textContent).toContain(`the home server ${SHOWN}`));
+    expect(view.container.textContent).toContain(`broken ${SHOWN}`);
+    expect(view.getByTestId('engine-broken').textContent).toContain(SHOWN);
     expectNeutral(view.container);
   });
 

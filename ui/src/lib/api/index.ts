@@ -32,6 +32,9 @@ import type { ContainerReport } from './bindings/ContainerReport';
 import type { QuickFix } from './bindings/QuickFix';
 import type { HardenPlan } from './bindings/HardenPlan';
 import type { HardenOutcome } from './bindings/HardenOutcome';
+import type { EnginesView } from './bindings/EnginesView';
+import type { EngineEntry } from './bindings/EngineEntry';
+import type { AddEngine } from './bindings/AddEngine';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -87,6 +90,10 @@ export type { CgroupFacts } from './bindings/CgroupFacts';
 export type { NamespaceFact } from './bindings/NamespaceFact';
 export type { Probe } from './bindings/Probe';
 export type { EngineFacts } from './bindings/EngineFacts';
+export type { EnginesView } from './bindings/EnginesView';
+export type { EngineEntry } from './bindings/EngineEntry';
+export type { EngineSource } from './bindings/EngineSource';
+export type { AddEngine } from './bindings/AddEngine';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -144,6 +151,12 @@ export const api = {
   },
   unwatchLists: () => call<boolean>('unwatch_lists'),
   diagnostics: () => call<ShellDiagnostics>('diagnostics'),
+  /** Every engine of the switcher, and which one is in use. */
+  enginesList: () => call<EnginesView>('engines_list'),
+  /** Makes `id` the engine in use; then `watchLists` streams its lists. */
+  engineSwitch: (id: string, confirmed: boolean) => call<EngineStatus>('engine_switch', { id, confirmed }),
+  engineAdd: (engine: AddEngine) => call<EngineEntry>('engine_add', { engine }),
+  engineRemove: (id: string) => call<void>('engine_remove', { id }),
   systemInfo: () => call<SystemInfo>('system_info'),
   containerInspect: (id: string) => call<unknown>('container_inspect', { id }),
   imageInspect: (reference: string) => call<unknown>('image_inspect', { reference }),

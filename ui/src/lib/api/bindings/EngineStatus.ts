@@ -7,6 +7,10 @@ import type { Error } from "./Error";
  */
 export type EngineStatus = { state: ConnectionState, 
 /**
+ * The engine's id in the switcher (a context name, `bulkhead/NAME`, `podman:PATH`).
+ */
+engine: string, 
+/**
  * Where we connect: `unix:///var/run/docker.sock`, `tcp://host:2375`.
  */
 endpoint: string, 

@@ -3,4 +3,4 @@
 /**
  * What went wrong, as far as the user interface needs to know.
  */
-export type ErrorKind = "invalidArgument" | "notFound" | "conflict" | "engineNotRunning" | "enginePermissionDenied" | "engineSocketMissing" | "engineTooOld" | "engineTimeout" | "engine" | "internal";
+export type ErrorKind = "invalidArgument" | "notFound" | "conflict" | "engineNotRunning" | "enginePermissionDenied" | "engineSocketMissing" | "engineTooOld" | "engineTimeout" | "engineUnreachable" | "sshHostKey" | "sshAuth" | "remoteDockerMissing" | "confirmationNeeded" | "engine" | "internal";

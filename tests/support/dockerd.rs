@@ -1,0 +1,164 @@
+//! A second, real Docker engine for the tests: its own `dockerd` (own data-root, exec-root,
+//! pidfile; vfs storage, no bridge and no iptables, so it touches nothing of the first engine)
+//! listening on a unix socket in a temporary folder and on `tcp://127.0.0.1:PORT` with TLS
+//! certificates the test generates (client certificates required). It holds other containers
+//! than the first engine, so a test can tell the two apart. The fixture image is moved across
+//! with `docker save | docker -H … load` (no registry is reachable).
+
+use crate::tls::Pki;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct SecondEngine {
+    dir: tempfile::TempDir,
+    pub socket: PathBuf,
+    /// `127.0.0.1:PORT`, TLS with client certificates.
+    pub tls_addr: String,
+    pub pki: Pki,
+    child: Child,
+}
+
+impl SecondEngine {
+    /// Starts the engine and loads the fixture image into it; `None` (the test skipped) when
+    /// this process may not start a dockerd (not root).
+    pub async fn start() -> Option<SecondEngine> {
+        if !Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n")) {
+            crate::skip("a second dockerd needs root (make test runs as root in CI)");
+            return None;
+        }
+        crate::fixture_image().await;
+        let dir = tempfile::Builder::new().prefix("bh-dockerd-").tempdir_in("/tmp").expect("tempdir");
+        let d = dir.path();
+        let pki = Pki::new();
+        for (f, body) in
+            [("ca.pem", &pki.ca_pem), ("server.pem", &pki.server_cert_pem), ("server-key.pem", &pki.server_key_pem)]
+        {
+            std::fs::write(d.join(f), body).expect("tls file");
+        }
+        let socket = d.join("docker.sock");
+        let port = crate::free_port();
+        let tls_addr = format!("127.0.0.1:{port}");
+        let log = std::fs::File::create(d.join("dockerd.log")).expect("dockerd.log");
+        let child = Command::new("dockerd")
+            .arg(format!("--data-root={}", d.join("data").display()))
+            .arg(format!("--exec-root={}", d.join("exec").display()))
+            .arg(format!("--pidfile={}", d.join("docker.pid").display()))
+            .arg(format!("--host=unix://{}", socket.display()))
+            .arg(format!("--host=tcp://{tls_addr}"))
+            .arg("--tlsverify")
+            .arg(format!("--tlscacert={}", d.join("ca.pem").display()))
+            .arg(format!("--tlscert={}", d.join("server.pem").display()))
+            .arg(format!("--tlskey={}", d.join("server-key.pem").display()))
+            .args(["--storage-driver=vfs", "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false"])
+            .args(["--log-level=error", "--default-ulimit=nofile=1024:1024"])
+            // Its own config folder: not the user's daemon.json.
+            .arg(format!("--config-file={}", write_config(d).display()))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("dockerd (make test installs docker.io)");
+        let me = SecondEngine { dir, socket, tls_addr, pki, child };
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while !me.answers() {
+            assert!(Instant::now() < deadline, "the second dockerd did not answer: {}", me.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        me.load_fixture();
+        Some(me)
+    }
+
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    fn answers(&self) -> bool {
+        Command::new("docker")
+            .args(["-H", &self.host(), "version", "--format", "{{.Server.APIVersion}}"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dockerd.log")).unwrap_or_default()
+    }
+
+    fn load_fixture(&self) {
+        let mut save = Command::new("docker")
+            .args(["save", crate::FIXTURE_IMAGE])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("docker save");
+        let out = Command::new("docker")
+            .args(["-H", &self.host(), "load", "-q"])
+            .stdin(save.stdout.take().expect("save's output"))
+            .output()
+            .expect("docker load");
+        let saved = save.wait().expect("docker save ends");
+        assert!(
+            saved.success() && out.status.success(),
+            "docker save | load: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `docker -H <this engine> ARGS…`; its stdout.
+    pub fn docker(&self, args: &[&str]) -> String {
+        let out = Command::new("docker").args(["-H", &self.host()]).args(args).output().expect("docker");
+        assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// A test-labelled `sleep` container on this engine (no network: the engine has no bridge).
+    pub fn run_sleeper(&self, name: &str) -> String {
+        let label = format!("{}={}", crate::TEST_LABEL, std::process::id());
+        self.docker(&[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--label",
+            &label,
+            "--name",
+            name,
+            crate::FIXTURE_IMAGE,
+            "sleep",
+            "600",
+        ])
+    }
+
+    /// The client's TLS files for the TCP listener.
+    pub fn client_files(&self, dir: &Path) -> bulkhead_core::TlsFiles {
+        std::fs::write(dir.join("ca.pem"), &self.pki.ca_pem).expect("ca.pem");
+        std::fs::write(dir.join("cert.pem"), &self.pki.client_cert_pem).expect("cert.pem");
+        std::fs::write(dir.join("key.pem"), &self.pki.client_key_pem).expect("key.pem");
+        Pki::files(dir, true)
+    }
+}
+
+fn write_config(d: &Path) -> PathBuf {
+    let f = d.join("daemon.json");
+    std::fs::write(&f, "{}").expect("daemon.json");
+    f
+}
+
+impl Drop for SecondEngine {
+    fn drop(&mut self) {
+        // Its containers go with it: stop the daemon (SIGTERM stops them), then its folder.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // containerd-shim processes of its containers may outlive it for a moment.
+        let _ = Command::new("umount").arg("-R").arg("-l").arg(self.dir.path().join("exec")).status();
+    }
+}
