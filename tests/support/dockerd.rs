@@ -1,5 +1,6 @@
 //! A second, real Docker engine for the tests: its own `dockerd` (own data-root, exec-root,
-//! pidfile; vfs storage, no bridge and no iptables, so it touches nothing of the first engine)
+//! pidfile; vfs storage, a bridge of its own and no iptables, so it touches nothing of the first
+//! engine — `--bridge=none` would not do: dockerd then deletes `docker0`, the first engine's)
 //! listening on a unix socket in a temporary folder and on `tcp://127.0.0.1:PORT` with TLS
 //! certificates the test generates (client certificates required). It holds other containers
 //! than the first engine, so a test can tell the two apart. The fixture image is moved across
@@ -12,6 +13,8 @@ use std::time::{Duration, Instant};
 
 pub struct SecondEngine {
     dir: tempfile::TempDir,
+    /// Its bridge (made by the test, removed on drop).
+    bridge: String,
     pub socket: PathBuf,
     /// `127.0.0.1:PORT`, TLS with client certificates.
     pub tls_addr: String,
@@ -40,6 +43,20 @@ impl SecondEngine {
         let port = crate::free_port();
         let tls_addr = format!("127.0.0.1:{port}");
         let log = std::fs::File::create(d.join("dockerd.log")).expect("dockerd.log");
+        // A bridge of its own, on a link-local /24 no other network uses.
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let k = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let bridge = format!("bhbr{}-{k}", std::process::id() % 100_000);
+        let n = (std::process::id() + k) % 250 + 1;
+        let _ = Command::new("ip").args(["link", "del", &bridge]).stderr(Stdio::null()).status();
+        for args in [
+            vec!["link", "add", &bridge, "type", "bridge"],
+            vec!["addr", "add", &format!("169.254.{n}.1/24"), "dev", &bridge],
+            vec!["link", "set", &bridge, "up"],
+        ] {
+            let st = Command::new("ip").args(&args).status().expect("ip (iproute2)");
+            assert!(st.success(), "ip {args:?}");
+        }
         let child = Command::new("dockerd")
             .arg(format!("--data-root={}", d.join("data").display()))
             .arg(format!("--exec-root={}", d.join("exec").display()))
@@ -50,7 +67,8 @@ impl SecondEngine {
             .arg(format!("--tlscacert={}", d.join("ca.pem").display()))
             .arg(format!("--tlscert={}", d.join("server.pem").display()))
             .arg(format!("--tlskey={}", d.join("server-key.pem").display()))
-            .args(["--storage-driver=vfs", "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false"])
+            .arg(format!("--bridge={bridge}"))
+            .args(["--storage-driver=vfs", "--iptables=false", "--ip6tables=false", "--ip-masq=false"])
             .args(["--log-level=error", "--default-ulimit=nofile=1024:1024"])
             // Its own config folder: not the user's daemon.json.
             .arg(format!("--config-file={}", write_config(d).display()))
@@ -59,7 +77,7 @@ impl SecondEngine {
             .stderr(log)
             .spawn()
             .expect("dockerd (make test installs docker.io)");
-        let me = SecondEngine { dir, socket, tls_addr, pki, child };
+        let me = SecondEngine { dir, bridge, socket, tls_addr, pki, child };
         let deadline = Instant::now() + Duration::from_secs(90);
         while !me.answers() {
             assert!(Instant::now() < deadline, "the second dockerd did not answer: {}", me.log());
@@ -112,7 +130,7 @@ impl SecondEngine {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// A test-labelled `sleep` container on this engine (no network: the engine has no bridge).
+    /// A test-labelled `sleep` container on this engine (no network: none is needed).
     pub fn run_sleeper(&self, name: &str) -> String {
         let label = format!("{}={}", crate::TEST_LABEL, std::process::id());
         self.docker(&[
@@ -159,6 +177,8 @@ impl Drop for SecondEngine {
         let _ = self.child.kill();
         let _ = self.child.wait();
         // containerd-shim processes of its containers may outlive it for a moment.
-        let _ = Command::new("umount").arg("-R").arg("-l").arg(self.dir.path().join("exec")).status();
+        let _ =
+            Command::new("umount").arg("-R").arg("-l").arg(self.dir.path().join("exec")).stderr(Stdio::null()).status();
+        let _ = Command::new("ip").args(["link", "del", &self.bridge]).status();
     }
 }
