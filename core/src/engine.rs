@@ -290,6 +290,8 @@ pub struct EngineVersion {
     pub engine_api: ApiVersion,
     /// The engine's own release, e.g. 20.10.24+dfsg1.
     pub engine_version: String,
+    /// What answers: "Docker" or "Podman" (from the components `/version` lists).
+    pub product: String,
     pub os: String,
     pub arch: String,
     pub kernel: String,
@@ -367,6 +369,7 @@ impl Engine {
                 api,
                 engine_api,
                 engine_version: crate::text::neutralise(&engine_version),
+                product: product_of(&v),
                 os: crate::text::neutralise(&v.os.unwrap_or_default()),
                 arch: crate::text::neutralise(&v.arch.unwrap_or_default()),
                 kernel: crate::text::neutralise(&v.kernel_version.unwrap_or_default()),
@@ -405,6 +408,13 @@ impl Engine {
     pub async fn ping(&self) -> Result<()> {
         self.docker.ping().await.map(|_| ()).map_err(|e| self.fail(e))
     }
+}
+
+/// "Podman" when Podman's compat API answers (its `/version` names a "Podman Engine"
+/// component), else "Docker".
+fn product_of(v: &bollard::models::SystemVersion) -> String {
+    let podman = v.components.iter().flatten().any(|c| c.name.to_ascii_lowercase().contains("podman"));
+    if podman { "Podman" } else { "Docker" }.to_owned()
 }
 
 /// The version both sides speak: the engine's newest, capped at ours; refused when the

@@ -109,6 +109,8 @@ pub struct EngineStatus {
     pub engine_api_version: Option<String>,
     /// The engine's release, e.g. 20.10.24.
     pub engine_version: Option<String>,
+    /// "Docker" or "Podman", once connected.
+    pub product: Option<String>,
     /// Why we are not connected, and what to do.
     pub error: Option<Error>,
 }
@@ -130,6 +132,8 @@ pub struct SecurityOption {
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct SystemInfo {
     pub endpoint: String,
+    /// "Docker" or "Podman".
+    pub product: String,
     pub engine_version: String,
     pub api_version: String,
     pub engine_api_version: String,

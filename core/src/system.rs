@@ -15,6 +15,7 @@ impl Engine {
         let s = |o: Option<String>| neutralise(&o.unwrap_or_default());
         Ok(SystemInfo {
             endpoint: self.endpoint().to_string(),
+            product: v.product.clone(),
             engine_version: s(i.server_version),
             api_version: v.api.to_string(),
             engine_api_version: v.engine_api.to_string(),

@@ -93,6 +93,7 @@ impl Watcher {
                     api_version: None,
                     engine_api_version: None,
                     engine_version: None,
+                    product: None,
                     error: None,
                 },
                 engine: None,
@@ -176,6 +177,7 @@ impl Shared {
                 api_version: None,
                 engine_api_version: None,
                 engine_version: None,
+                product: None,
                 error: Some(error),
             };
             let had_data = st.engine.is_some() || !st.containers.is_empty() || !st.images.is_empty();
@@ -246,6 +248,7 @@ async fn follow(shared: &Shared, engine: Engine) -> Error {
             api_version: Some(v.api.to_string()),
             engine_api_version: Some(v.engine_api.to_string()),
             engine_version: Some(v.engine_version.clone()),
+            product: Some(v.product.clone()),
             error: None,
         };
         st.engine = Some(engine.clone());

@@ -10,6 +10,7 @@ mod exec;
 mod ignore;
 mod images;
 mod lists;
+mod podman;
 mod remote;
 mod security;
 mod ssh;

@@ -52,6 +52,8 @@ fn engine_facts() -> EngineFacts {
         endpoint: "unix:///var/run/docker.sock".into(),
         local: true,
         tcp_plain: false,
+        tls_unverified: false,
+        product: "Docker".into(),
         userns_remap: true,
         rootless: true,
         live_restore: true,
@@ -240,8 +242,9 @@ fn image_rules() {
 #[test]
 fn engine_rules() {
     assert_eq!(rules::check_engine(&engine_facts()), vec![]);
-    let cases: [(&str, EngineMutation); 11] = [
+    let cases: [(&str, EngineMutation); 12] = [
         ("engine.tcp-unencrypted", |e| e.tcp_plain = true),
+        ("engine.tls-unverified", |e| e.tls_unverified = true),
         ("engine.socket-permissions", |e| {
             if let Probe::Known { value } = &mut e.socket {
                 value.mode = "666".into();
@@ -631,6 +634,7 @@ fn alerts_are_raised_for_starts_with_critical_isolation_findings_only() {
             api_version: None,
             engine_api_version: None,
             engine_version: None,
+            product: None,
             error: None,
         },
         containers: vec![summary("a", ContainerState::Running)],

@@ -92,12 +92,7 @@ impl SecondEngine {
     }
 
     fn answers(&self) -> bool {
-        Command::new("docker")
-            .args(["-H", &self.host(), "version", "--format", "{{.Server.APIVersion}}"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        crate::docker_answers(&self.host())
     }
 
     fn log(&self) -> String {
@@ -105,22 +100,7 @@ impl SecondEngine {
     }
 
     fn load_fixture(&self) {
-        let mut save = Command::new("docker")
-            .args(["save", crate::FIXTURE_IMAGE])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("docker save");
-        let out = Command::new("docker")
-            .args(["-H", &self.host(), "load", "-q"])
-            .stdin(save.stdout.take().expect("save's output"))
-            .output()
-            .expect("docker load");
-        let saved = save.wait().expect("docker save ends");
-        assert!(
-            saved.success() && out.status.success(),
-            "docker save | load: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::load_fixture_into(&self.host());
     }
 
     /// `docker -H <this engine> ARGS…`; its stdout.

@@ -12,6 +12,7 @@
 
 pub mod dockerd;
 pub mod e2e;
+pub mod podman;
 pub mod proxy;
 pub mod registry;
 pub mod schema;
@@ -406,4 +407,33 @@ impl FakeCredentials {
             .map(str::to_owned)
             .collect()
     }
+}
+
+/// Does the engine at `host` answer `docker version`?
+pub fn docker_answers(host: &str) -> bool {
+    std::process::Command::new("docker")
+        .args(["-H", host, "version", "--format", "{{.Server.Version}}"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Moves the fixture image into another engine: `docker save | docker -H HOST load` (no
+/// registry is reachable from these machines).
+pub fn load_fixture_into(host: &str) {
+    use std::process::{Command, Stdio};
+    let mut save =
+        Command::new("docker").args(["save", FIXTURE_IMAGE]).stdout(Stdio::piped()).spawn().expect("docker save");
+    let out = Command::new("docker")
+        .args(["-H", host, "load", "-q"])
+        .stdin(save.stdout.take().expect("save's output"))
+        .output()
+        .expect("docker load");
+    let saved = save.wait().expect("docker save ends");
+    assert!(
+        saved.success() && out.status.success(),
+        "docker save | docker -H {host} load: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

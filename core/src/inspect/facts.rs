@@ -388,6 +388,12 @@ pub struct EngineFacts {
     pub local: bool,
     /// Reached over TCP without TLS.
     pub tcp_plain: bool,
+    /// Reached over TLS without checking the engine's certificate (SkipTLSVerify).
+    #[serde(default)]
+    pub tls_unverified: bool,
+    /// "Docker" or "Podman".
+    #[serde(default)]
+    pub product: String,
     pub userns_remap: bool,
     pub rootless: bool,
     pub live_restore: bool,

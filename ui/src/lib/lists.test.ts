@@ -3,7 +3,7 @@ import { applyEvent, containerMatches, emptyLists, imageMatches, usage } from '.
 import type { ContainerSummary, EngineStatus, ImageSummary } from './api';
 
 const status: EngineStatus = {
-  state: 'connected', engine: 'default', endpoint: 'unix:///var/run/docker.sock', apiVersion: '1.41',
+  state: 'connected', engine: 'default', product: 'Docker', endpoint: 'unix:///var/run/docker.sock', apiVersion: '1.41',
   engineApiVersion: '1.41', engineVersion: '20.10.24', error: null,
 };
 const c = (over: Partial<ContainerSummary>): ContainerSummary => ({

@@ -215,3 +215,15 @@ describe('the security view', () => {
     expect(box.parentElement?.textContent).not.toContain('No findings');
   });
 });
+
+describe('an engine that leaves docker info fields empty (Podman)', () => {
+  it('says "not reported by this engine" instead of a blank, and names the product', async () => {
+    const base = answers.system_info({}) as Record<string, unknown>;
+    answers.system_info = () => ({ ...base, product: 'Podman', engineVersion: '4.3.1', loggingDriver: '', cgroupVersion: '', cgroupDriver: '', defaultRuntime: '' });
+    const view = render(SystemView, { status: { ...lists.status, engine: 'podman:/run/podman/podman.sock', product: 'Podman' } });
+    await waitFor(() => expect(view.container.textContent).toContain('4.3.1'));
+    expect(view.getByTestId('system-product').textContent).toBe('Podman');
+    expect(view.getByTestId('system-cgroups').textContent).toBe('not reported by this engine');
+    expect(view.container.textContent?.match(/not reported by this engine/g)?.length).toBe(3);
+  });
+});

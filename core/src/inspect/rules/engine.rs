@@ -19,6 +19,19 @@ pub static RULES: &[(Rule, EngineCheck)] = &[
     (
         Rule::new(
             Scope::Engine,
+            "engine.tls-unverified",
+            Severity::High,
+            "The engine's TLS certificate is not verified",
+            "The connection is encrypted, but to whoever answers: anyone in between can pose as the engine and read or change every command, registry credentials included.",
+            "Give the engine's CA (ca.pem) and turn verification back on (DOCKER_TLS_VERIFY=1, or SkipTLSVerify false in the context).",
+            Some("2.7"),
+            Some("RULE #1"),
+        ),
+        |e| when(e.tls_unverified, || vec![format!("endpoint {}", e.endpoint)]),
+    ),
+    (
+        Rule::new(
+            Scope::Engine,
             "engine.socket-permissions",
             Severity::High,
             "The API socket is open to more than root and the docker group",

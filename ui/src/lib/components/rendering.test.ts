@@ -32,7 +32,7 @@ describe('engine down', () => {
   it('says which endpoint was tried, why, and what to do', () => {
     const { getByTestId } = render(EngineDown, {
       status: {
-        state: 'disconnected', engine: 'default', endpoint: 'unix:///nope.sock', apiVersion: null, engineApiVersion: null, engineVersion: null,
+        state: 'disconnected', engine: 'default', product: null, endpoint: 'unix:///nope.sock', apiVersion: null, engineApiVersion: null, engineVersion: null,
         error: { kind: 'engineSocketMissing', message: 'No Docker socket at unix:///nope.sock. Install Docker.' },
       },
     });

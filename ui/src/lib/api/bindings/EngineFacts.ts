@@ -13,7 +13,15 @@ local: boolean,
 /**
  * Reached over TCP without TLS.
  */
-tcpPlain: boolean, usernsRemap: boolean, rootless: boolean, liveRestore: boolean, seccomp: boolean, apparmor: boolean, experimental: boolean, 
+tcpPlain: boolean, 
+/**
+ * Reached over TLS without checking the engine's certificate (SkipTLSVerify).
+ */
+tlsUnverified: boolean, 
+/**
+ * "Docker" or "Podman".
+ */
+product: string, usernsRemap: boolean, rootless: boolean, liveRestore: boolean, seccomp: boolean, apparmor: boolean, experimental: boolean, 
 /**
  * Inter-container traffic on the default bridge (None: no default bridge).
  */

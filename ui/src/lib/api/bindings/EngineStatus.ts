@@ -27,6 +27,10 @@ engineApiVersion: string | null,
  */
 engineVersion: string | null, 
 /**
+ * "Docker" or "Podman", once connected.
+ */
+product: string | null, 
+/**
  * Why we are not connected, and what to do.
  */
 error: Error | null, };

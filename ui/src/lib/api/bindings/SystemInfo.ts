@@ -4,7 +4,11 @@ import type { SecurityOption } from "./SecurityOption";
 /**
  * The `docker info` essentials.
  */
-export type SystemInfo = { endpoint: string, engineVersion: string, apiVersion: string, engineApiVersion: string, hostname: string, operatingSystem: string, osType: string, kernelVersion: string, architecture: string, cpus: number, 
+export type SystemInfo = { endpoint: string, 
+/**
+ * "Docker" or "Podman".
+ */
+product: string, engineVersion: string, apiVersion: string, engineApiVersion: string, hostname: string, operatingSystem: string, osType: string, kernelVersion: string, architecture: string, cpus: number, 
 /**
  * Bytes.
  */

@@ -1,0 +1,98 @@
+//! Debian's `podman` serving its Docker-compatible API on a socket of the test's own
+//! (`podman system service --time=0 unix://…`), with its own storage root (vfs), run root and
+//! containers.conf: cgroupfs, file events, no network namespace set-up, and the ulimits these
+//! VMs need (`nofile=1024:1024`, `nproc=4096:4096`). The fixture image is moved across with
+//! `docker save | docker -H unix://… load`. Its containers are removed on drop (conmon keeps
+//! them running after the service stops).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Podman {
+    dir: tempfile::TempDir,
+    pub socket: PathBuf,
+    child: Child,
+}
+
+/// How the fixture image is named inside Podman (it qualifies short names with localhost/).
+pub const FIXTURE_IN_PODMAN: &str = "localhost/bulkhead-test/busybox:fixture";
+
+impl Podman {
+    /// Starts the service under `runtime_dir/podman/podman.sock` when given (where the app looks
+    /// for a rootless one), else in its own folder; `None` (skipped) without podman or root.
+    pub async fn start(runtime_dir: Option<&Path>) -> Option<Podman> {
+        if !Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n")) {
+            crate::skip("the podman service of the tests runs as root (make test runs as root in CI)");
+            return None;
+        }
+        if Command::new("podman").arg("--version").output().is_err() {
+            crate::skip("no podman (make test installs Debian's podman)");
+            return None;
+        }
+        crate::fixture_image().await;
+        let dir = tempfile::Builder::new().prefix("bh-podman-").tempdir_in("/tmp").expect("tempdir");
+        let d = dir.path();
+        std::fs::write(
+            d.join("containers.conf"),
+            "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\nnetns = \"none\"\n\
+             [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n",
+        )
+        .expect("containers.conf");
+        let socket = match runtime_dir {
+            Some(r) => r.join("podman").join("podman.sock"),
+            None => d.join("podman.sock"),
+        };
+        std::fs::create_dir_all(socket.parent().expect("parent")).expect("socket folder");
+        let log = std::fs::File::create(d.join("podman.log")).expect("podman.log");
+        let child = Podman::command(d)
+            .args(["system", "service", "--time=0"])
+            .arg(format!("unix://{}", socket.display()))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("podman system service");
+        let me = Podman { dir, socket, child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !me.answers() {
+            assert!(Instant::now() < deadline, "podman did not answer: {}", me.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        crate::load_fixture_into(&me.host());
+        Some(me)
+    }
+
+    fn command(d: &Path) -> Command {
+        let mut c = Command::new("podman");
+        c.env("CONTAINERS_CONF", d.join("containers.conf"))
+            .arg(format!("--root={}", d.join("root").display()))
+            .arg(format!("--runroot={}", d.join("run").display()))
+            .arg("--storage-driver=vfs");
+        c
+    }
+
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    fn answers(&self) -> bool {
+        crate::docker_answers(&self.host())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("podman.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = Podman::command(self.dir.path()).args(["rm", "-a", "-f", "-t", "0"]).output();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.socket);
+        // conmon of an exec lingers (--exit-delay 300) after its container is gone: only those
+        // of this folder, which is unique to this test.
+        let _ = Command::new("pkill").arg("-f").arg(self.dir.path()).status();
+    }
+}
