@@ -42,6 +42,7 @@ const COMMANDS: &[&str] = &[
     "image_prune_plan",
     "image_prune",
     "pick_folder",
+    "pick_file",
     "security_audit",
     "security_review",
     "security_fix",

@@ -67,6 +67,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::images::image_prune_plan,
             commands::images::image_prune,
             commands::images::pick_folder,
+            commands::engine::pick_file,
             commands::security::security_audit,
             commands::security::security_review,
             commands::security::security_fix,

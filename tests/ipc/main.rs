@@ -107,7 +107,18 @@ fn engine_status_says_which_endpoint_and_why() {
 fn only_the_main_window_may_call_commands() {
     let app = app();
     let other = window(&app, "other");
-    for cmd in ["engine_status", "container_inspect", "system_info", "watch_lists", "security_audit", "security_fix"] {
+    for cmd in [
+        "engine_status",
+        "container_inspect",
+        "system_info",
+        "watch_lists",
+        "security_audit",
+        "security_fix",
+        "engines_list",
+        "engine_switch",
+        "engine_add",
+        "engine_remove",
+    ] {
         let err = invoke(&other, cmd, json!({ "id": "abcd" })).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("not allowed"), "{cmd} from a window without a capability must be refused: {text}");
@@ -243,4 +254,33 @@ fn a_quick_fix_of_the_wrong_shape_is_refused() {
     let err = invoke(&w, "security_fix", json!({ "container": "abcd", "fix": { "kind": "pidsLimit", "limit": 0 } }))
         .unwrap_err();
     assert_kind(&err, "invalidArgument");
+}
+
+/// The engine commands check what they are given before anything is written or switched (only
+/// refusals here: a valid engine would be written to this user's docker config).
+#[test]
+fn engine_commands_refuse_bad_input_before_anything_changes() {
+    let app = app();
+    let w = window(&app, "main");
+    let view = invoke(&w, "engines_list", json!({})).expect("engines_list");
+    assert_eq!(view["current"], "default", "DOCKER_HOST is set: the default context, as the CLI does");
+    assert_eq!(view["engines"][0]["id"], "default");
+    let add = |engine: Value| invoke(&w, "engine_add", json!({ "engine": engine }));
+    assert_kind(&add(json!({ "name": "-bad", "host": "unix:///x.sock" })).unwrap_err(), "invalidArgument");
+    assert_kind(&add(json!({ "name": "default", "host": "unix:///x.sock" })).unwrap_err(), "invalidArgument");
+    assert_kind(&add(json!({ "name": "ok-name", "host": "ftp://x" })).unwrap_err(), "invalidArgument");
+    assert_kind(&add(json!({ "name": "ok-name", "host": "ssh://me:pw@box" })).unwrap_err(), "invalidArgument");
+    assert_kind(&add(json!({ "name": "ok-name", "host": "tcp://10.9.8.7:2375" })).unwrap_err(), "confirmationNeeded");
+    assert!(
+        add(json!({ "name": "ok-name", "host": "unix:///x.sock", "shell": "rm -rf /" })).is_err(),
+        "unknown fields are refused"
+    );
+    assert_kind(
+        &invoke(&w, "engine_switch", json!({ "id": "no-such-engine", "confirmed": false })).unwrap_err(),
+        "notFound",
+    );
+    assert_kind(&invoke(&w, "engine_remove", json!({ "id": "default" })).unwrap_err(), "invalidArgument");
+    let after = invoke(&w, "engines_list", json!({})).expect("engines_list");
+    assert_eq!(after["engines"], view["engines"], "nothing was added");
+    assert_eq!(after["current"], "default");
 }

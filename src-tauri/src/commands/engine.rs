@@ -3,7 +3,7 @@ use bulkhead_core::engines::{AddEngine, EngineEntry, EnginesView};
 use bulkhead_core::model::{EngineStatus, ListEvent};
 use bulkhead_core::Error;
 use tauri::ipc::Channel;
-use tauri::{Runtime, State, Webview};
+use tauri::{AppHandle, Runtime, State, Webview};
 
 #[tauri::command]
 pub fn engine_status(state: State<'_, AppState>) -> EngineStatus {
@@ -64,4 +64,35 @@ pub fn engine_remove(state: State<'_, AppState>, id: String) -> Result<(), Error
     state.catalog.remove(&id)?;
     state.forget(&id);
     Ok(())
+}
+
+/// A file picker for a TLS file of "Add an engine…" (`what`: ca, cert or key), shown by the
+/// backend; `None` when the user cancels. The path is only read when the engine is added.
+#[tauri::command]
+pub async fn pick_file<R: Runtime>(app: AppHandle<R>, what: String) -> Result<Option<String>, Error> {
+    use tauri::Manager;
+    use tauri_plugin_dialog::DialogExt;
+    let title = match what.as_str() {
+        "ca" => "Choose the engine's CA certificate (ca.pem)",
+        "cert" => "Choose your client certificate (cert.pem)",
+        "key" => "Choose your client key (key.pem)",
+        _ => return Err(Error::invalid(format!("{what:?} is not a TLS file (ca, cert or key)"))),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut dialog = app.dialog().file().set_title(title).add_filter("PEM files", &["pem", "crt", "key", "cert"]);
+    // GTK opens on "Recent" without a folder; the docker CLI keeps its files in ~/.docker.
+    if let Ok(home) = app.path().home_dir() {
+        let docker = home.join(".docker");
+        dialog = dialog.set_directory(if docker.is_dir() { docker } else { home });
+    }
+    dialog.pick_file(move |p| {
+        let _ = tx.send(p);
+    });
+    match rx.await.ok().flatten() {
+        Some(p) => p
+            .into_path()
+            .map(|p| Some(p.display().to_string()))
+            .map_err(|e| Error::invalid(format!("Not a usable file: {e}"))),
+        None => Ok(None),
+    }
 }

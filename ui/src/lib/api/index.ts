@@ -196,6 +196,8 @@ export const api = {
   imagePrunePlan: (mode: PruneMode) => call<PrunePlan>('image_prune_plan', { mode }),
   imagePrune: (ids: string[]) => call<PruneResult>('image_prune', { ids }),
   pickFolder: () => call<string | null>('pick_folder'),
+  /** A native file chooser for a TLS file of "Add an engine…"; `null` when cancelled. */
+  pickFile: (what: 'ca' | 'cert' | 'key') => call<string | null>('pick_file', { what }),
 
   /** Opens a terminal; output arrives as raw bytes (ArrayBuffer), the exit as an event. */
   execOpen: (container: string, request: ExecRequest, onData: (bytes: ArrayBuffer) => void, onEvent: (e: ExecEvent) => void) => {
