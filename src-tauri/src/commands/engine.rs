@@ -88,11 +88,5 @@ pub async fn pick_file<R: Runtime>(app: AppHandle<R>, what: String) -> Result<Op
     dialog.pick_file(move |p| {
         let _ = tx.send(p);
     });
-    match rx.await.ok().flatten() {
-        Some(p) => p
-            .into_path()
-            .map(|p| Some(p.display().to_string()))
-            .map_err(|e| Error::invalid(format!("Not a usable file: {e}"))),
-        None => Ok(None),
-    }
+    super::chosen(rx, "file").await
 }

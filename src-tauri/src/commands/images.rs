@@ -91,11 +91,5 @@ pub async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>
     dialog.pick_folder(move |p| {
         let _ = tx.send(p);
     });
-    match rx.await.ok().flatten() {
-        Some(p) => p
-            .into_path()
-            .map(|p| Some(p.display().to_string()))
-            .map_err(|e| Error::invalid(format!("Not a usable folder: {e}"))),
-        None => Ok(None),
-    }
+    super::chosen(rx, "folder").await
 }
