@@ -133,6 +133,17 @@ impl SshAddr {
     /// a window has no terminal to ask on, so a password or an unknown host key is refused, never
     /// accepted silently. The remote command goes through the remote shell, so each word is quoted.
     pub fn ssh_args(&self) -> Vec<std::ffi::OsString> {
+        let mut remote = vec!["docker".to_owned()];
+        if let Some(socket) = &self.socket {
+            remote.push(format!("--host=unix://{socket}"));
+        }
+        remote.extend(["system".to_owned(), "dial-stdio".to_owned()]);
+        self.ssh_args_running(&remote)
+    }
+
+    /// The arguments of `ssh` that run `remote` (each word quoted for the remote shell) on the
+    /// host, with the same options as the engine's connection.
+    pub fn ssh_args_running(&self, remote: &[String]) -> Vec<std::ffi::OsString> {
         let mut args: Vec<std::ffi::OsString> = Vec::new();
         if let Some(config) = &self.config {
             args.extend(["-F".into(), config.clone().into_os_string()]);
@@ -147,12 +158,7 @@ impl SshAddr {
             args.push(opt.into());
         }
         args.push(self.host.clone().into());
-        let mut remote = vec!["docker".to_owned()];
-        if let Some(socket) = &self.socket {
-            remote.push(format!("--host=unix://{socket}"));
-        }
-        remote.extend(["system".to_owned(), "dial-stdio".to_owned()]);
-        args.push(crate::shell::join(&remote).into());
+        args.push(crate::shell::join(remote).into());
         args
     }
 }

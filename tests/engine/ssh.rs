@@ -78,7 +78,7 @@ async fn each_ssh_failure_is_a_typed_error_with_what_ssh_printed() {
 }
 
 /// `bulkhead audit --context NAME` and `-H ssh://…`, as `docker --context` takes them: the
-/// containers of the engine over SSH, and kernel rows that say the kernel is remote.
+/// containers of the engine over SSH, with the kernel facts of the SSH host.
 #[tokio::test]
 async fn audit_takes_a_context_or_a_host_as_the_cli_does() {
     let _ = engine().await;
@@ -86,7 +86,8 @@ async fn audit_takes_a_context_or_a_host_as_the_cli_does() {
     let Some(sshd) = Sshd::start() else { return };
     let mut cleanup = Cleanup::new();
     let name = unique_name("ssh-audit");
-    create_container(&mut cleanup, &name, &["sleep", "300"], None).await;
+    let id = create_container(&mut cleanup, &name, &["sleep", "300"], None).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
     let config = tempfile::tempdir().unwrap();
     let store = bulkhead_core::context::ContextStore::new(config.path());
     store
@@ -126,9 +127,10 @@ async fn audit_takes_a_context_or_a_host_as_the_cli_does() {
             "{}",
             json["engine"]
         );
-        let cgroup = &json["containers"][0]["kernel"]["cgroup"];
-        assert_eq!(cgroup["status"], "unknown", "{cgroup}");
-        assert!(cgroup["reason"].as_str().unwrap().starts_with("remote engine"), "{cgroup}");
+        // The kernel of the SSH host, read over SSH.
+        let kernel = &json["containers"][0]["kernel"];
+        assert_eq!(kernel["cgroup"]["status"], "known", "{kernel}");
+        assert!(kernel["source"].as_str().unwrap().starts_with("ssh://bulkhead-ok"), "{kernel}");
     }
     let (code, _, err) = run(&["--context", "nope"]);
     assert_eq!(code, Some(3));
@@ -136,4 +138,41 @@ async fn audit_takes_a_context_or_a_host_as_the_cli_does() {
     let (code, _, err) = run(&["--context", "sshbox", "-H", "unix:///x"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("conflicting options"), "{err}");
+}
+
+/// The review of an SSH engine's container reads the kernel of the SSH host — over SSH — and
+/// judges it as for a local one. Here the SSH host is this machine, so the two must agree.
+#[tokio::test]
+async fn the_review_over_ssh_reads_the_kernel_of_the_ssh_host() {
+    use bulkhead_core::inspect::host::HostRoot;
+    let local = engine().await;
+    fixture_image().await;
+    let Some(sshd) = Sshd::start() else { return };
+    let mut cleanup = Cleanup::new();
+    let limits = bollard::models::HostConfig { pids_limit: Some(77), ..Default::default() };
+    let id = create_container(&mut cleanup, &unique_name("ssh-kernel"), &["sleep", "300"], Some(limits)).await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let c = bulkhead_core::ContainerRef::parse(&id).unwrap();
+    let remote = Engine::connect(&Endpoint::Ssh(sshd.addr("bulkhead-ok"))).await.unwrap();
+    let host = HostRoot::default();
+    let over_ssh = remote.review_container(&c, &host, None).await.unwrap().kernel;
+    let here = local.review_container(&c, &host, None).await.unwrap().kernel;
+    assert!(over_ssh.source.as_deref().is_some_and(|s| s.starts_with("ssh://bulkhead-ok")), "{:?}", over_ssh.source);
+    assert_eq!(here.source, None, "this machine's kernel");
+    let (g, h) = (over_ssh.cgroup.known().expect("the cgroup, read over ssh"), here.cgroup.known().unwrap());
+    assert_eq!(g.pids_max, Some(77), "{g:?}");
+    assert_eq!((g.version, &g.driver, &g.path, g.memory_max), (h.version, &h.driver, &h.path, h.memory_max));
+    assert_eq!(over_ssh.namespaces, here.namespaces, "the same namespaces against the host's");
+    assert_eq!(over_ssh.uid_map, here.uid_map);
+    assert_eq!(over_ssh.status, here.status);
+
+    // A stopped container has no process to read, there as here.
+    let now = bollard::query_parameters::StopContainerOptions { t: Some(0), ..Default::default() };
+    docker().stop_container(&id, Some(now)).await.unwrap();
+    let stopped = remote.review_container(&c, &host, None).await.unwrap().kernel;
+    assert!(
+        matches!(&stopped.cgroup, bulkhead_core::inspect::facts::Probe::Unknown { reason } if reason.contains("not running")),
+        "{:?}",
+        stopped.cgroup
+    );
 }

@@ -74,6 +74,16 @@ async fn a_second_dockerd_over_tls_serves_its_own_containers() {
     assert_eq!(listed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [id.as_str()], "only its own container");
     let first = engine().await.list_containers().await.unwrap();
     assert!(!first.iter().any(|c| c.id == id), "the first engine does not have it");
+    // Over TCP there is no way to its host's kernel: the rows say so, never pass.
+    let host = bulkhead_core::inspect::host::HostRoot::default();
+    let kernel =
+        remote.review_container(&bulkhead_core::ContainerRef::parse(&id).unwrap(), &host, None).await.unwrap().kernel;
+    match &kernel.cgroup {
+        bulkhead_core::inspect::facts::Probe::Unknown { reason } => {
+            assert!(reason.starts_with("remote engine"), "{reason}")
+        }
+        known => panic!("a kernel fact of a TCP engine: {known:?}"),
+    }
 
     // The wrong CA: the handshake fails with a typed error that names the engine.
     let mut files = second.client_files(dir.path());

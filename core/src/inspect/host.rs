@@ -25,6 +25,10 @@ pub struct KernelFacts {
     /// uid_map lines: inside, outside, count.
     pub uid_map: Probe<Vec<[u32; 3]>>,
     pub status: Probe<ProcStatus>,
+    /// Whose kernel this is when it is not this machine's: `ssh://…` for an SSH engine, whose
+    /// files are read on that host over SSH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl KernelFacts {
@@ -34,6 +38,7 @@ impl KernelFacts {
             namespaces: Probe::unknown(reason),
             uid_map: Probe::unknown(reason),
             status: Probe::unknown(reason),
+            source: None,
         }
     }
 
@@ -175,15 +180,27 @@ pub fn capability_names(mask: u64) -> Vec<String> {
         .collect()
 }
 
-/// Where the host's files are read: `/` normally, a fixture tree in tests.
+/// Where the host's files are read: `/` normally, a fixture tree in tests, or a copy of another
+/// host's files (`inspect::remote`).
 #[derive(Debug, Clone)]
 pub struct HostRoot {
     root: PathBuf,
+    /// A copy of another host's files: how its paths are named in reasons (`ssh://box:`), the
+    /// paths that exist there but could not be read, and every path asked for (so the copy can
+    /// fetch what a first pass needed).
+    copy: Option<std::sync::Arc<CopyOf>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct CopyOf {
+    pub(crate) named: String,
+    pub(crate) denied: std::collections::BTreeSet<String>,
+    pub(crate) asked: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Default for HostRoot {
     fn default() -> Self {
-        HostRoot { root: PathBuf::from("/") }
+        HostRoot { root: PathBuf::from("/"), copy: None }
     }
 }
 
@@ -225,22 +242,41 @@ impl HostRoot {
     }
 
     pub fn new(root: impl Into<PathBuf>) -> HostRoot {
-        HostRoot { root: root.into() }
+        HostRoot { root: root.into(), copy: None }
+    }
+
+    /// A copy of another host's files under `root` (see `CopyOf`).
+    pub(crate) fn copy_of(root: impl Into<PathBuf>, copy: std::sync::Arc<CopyOf>) -> HostRoot {
+        HostRoot { root: root.into(), copy: Some(copy) }
     }
 
     /// A path on the host, under the root.
     pub fn path(&self, p: &str) -> PathBuf {
+        if let Some(c) = &self.copy {
+            c.asked.lock().unwrap_or_else(|e| e.into_inner()).insert(p.to_owned());
+        }
         self.root.join(p.trim_start_matches('/'))
+    }
+
+    /// Why `p` cannot be read, in the words of the host it is on.
+    fn why(&self, p: &str, path: &Path, e: &std::io::Error) -> Unreadable {
+        match &self.copy {
+            None => why(path, e),
+            Some(c) if c.denied.contains(p) => {
+                Unreadable(format!("{}{p} cannot be read by the SSH user (permission denied)", c.named))
+            }
+            Some(c) => why(Path::new(&format!("{}{p}", c.named)), e),
+        }
     }
 
     fn read(&self, p: &str) -> Result<String, Unreadable> {
         let path = self.path(p);
-        std::fs::read_to_string(&path).map_err(|e| why(&path, &e))
+        std::fs::read_to_string(&path).map_err(|e| self.why(p, &path, &e))
     }
 
     fn link(&self, p: &str) -> Result<String, Unreadable> {
         let path = self.path(p);
-        std::fs::read_link(&path).map(|t| t.to_string_lossy().into_owned()).map_err(|e| why(&path, &e))
+        std::fs::read_link(&path).map(|t| t.to_string_lossy().into_owned()).map_err(|e| self.why(p, &path, &e))
     }
 
     /// Everything the kernel says about the container whose main process is `pid` on the
@@ -276,6 +312,7 @@ impl HostRoot {
             status: probe(self.read(&format!("/proc/{pid}/status")).and_then(|t| {
                 parse_status(&t).ok_or_else(|| Unreadable(format!("/proc/{pid}/status has no CapEff line")))
             })),
+            source: self.copy.as_ref().map(|c| c.named.trim_end_matches(':').to_owned()),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod facts;
 pub mod harden;
 pub mod host;
+mod remote;
 pub mod report;
 pub mod review;
 pub mod rules;
@@ -145,7 +146,11 @@ impl Engine {
     ) -> Result<ContainerReport> {
         let facts = self.container_facts(c).await?;
         let local = engine.map_or(matches!(self.endpoint(), Endpoint::Unix(_)), |e| e.local);
-        let kernel = host.kernel_facts(&facts.id, facts.pid, local);
+        let kernel = match self.endpoint() {
+            // The SSH host's own files, read over SSH: its kernel's truth.
+            Endpoint::Ssh(addr) => remote::kernel_facts(addr, &facts.id, facts.pid).await,
+            _ => host.kernel_facts(&facts.id, facts.pid, local),
+        };
         Ok(report::container_report(facts, kernel, engine))
     }
 

@@ -11,4 +11,9 @@ export type KernelFacts = { cgroup: Probe<CgroupFacts>, namespaces: Probe<Array<
 /**
  * uid_map lines: inside, outside, count.
  */
-uidMap: Probe<Array<[number, number, number]>>, status: Probe<ProcStatus>, };
+uidMap: Probe<Array<[number, number, number]>>, status: Probe<ProcStatus>, 
+/**
+ * Whose kernel this is when it is not this machine's: `ssh://…` for an SSH engine, whose
+ * files are read on that host over SSH.
+ */
+source?: string | null, };
