@@ -943,20 +943,39 @@ async fn engines_switch_in_the_window_with_their_own_containers_a_terminal_over_
             skip_tls_verify: false,
         })
         .unwrap();
-    let (dc, xdg, ssh) = (
+    // And Podman, where the switcher looks for a rootless one ($XDG_RUNTIME_DIR/podman/podman.sock).
+    let runtime = tempfile::tempdir().unwrap();
+    let Some(podman) = bulkhead_tests::podman::Podman::start(Some(runtime.path())).await else { return };
+    let label = format!("{TEST_LABEL}={}", std::process::id());
+    let podman_name = unique_name("e2e-podman");
+    let out = std::process::Command::new("docker")
+        .args(["-H", &podman.host(), "run", "-d", "--label", &label, "--name", &podman_name])
+        .args([bulkhead_tests::podman::FIXTURE_IN_PODMAN, "sleep", "300"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let podman_id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let podman_engine = format!("podman:{}", podman.socket.display());
+    let (dc, xdg, ssh, run) = (
         docker_config.display().to_string(),
         config.path().join("xdg").display().to_string(),
         sshd.config().display().to_string(),
+        runtime.path().display().to_string(),
     );
-    let env =
-        [("DOCKER_CONFIG", dc.as_str()), ("XDG_CONFIG_HOME", xdg.as_str()), ("BULKHEAD_SSH_CONFIG", ssh.as_str())];
+    let env = [
+        ("DOCKER_CONFIG", dc.as_str()),
+        ("XDG_CONFIG_HOME", xdg.as_str()),
+        ("BULKHEAD_SSH_CONFIG", ssh.as_str()),
+        ("XDG_RUNTIME_DIR", run.as_str()),
+    ];
     let display = Display::get();
     let driver = Driver::start(&display, &env);
     let client = driver.session().await;
     let row = |id: &str| format!("[data-testid=container-row][data-id='{id}']");
     let pill = |engine: &str| format!("[data-testid=engine-pill][data-state=connected][data-engine='{engine}']");
-    let switch_to = |id: &'static str| {
+    let switch_to = |id: &str| {
         let client = client.clone();
+        let id = id.to_owned();
         async move {
             click(&client, "[data-testid=engine-pill]").await;
             wait_for(
@@ -994,8 +1013,17 @@ async fn engines_switch_in_the_window_with_their_own_containers_a_terminal_over_
     input.send_keys("echo over-ssh-$((40+2))\n").await.unwrap();
     wait_terminal(&client, &tab, Duration::from_secs(30), |t| t.lines().any(|l| l.trim_end() == "over-ssh-42")).await;
 
-    // Back to the first engine (still watched: its lists come at once), then to sshbox again.
+    // Podman, found on this machine: its own container, and the pill says Podman.
     click(&client, "[data-testid=nav-containers]").await;
+    switch_to(&podman_engine).await;
+    wait_for(&client, &pill(&podman_engine), Duration::from_secs(30)).await;
+    wait_for(&client, &row(&podman_id), Duration::from_secs(10)).await;
+    let product =
+        client.find(Locator::Css("[data-testid=engine-product]")).await.unwrap().prop("textContent").await.unwrap();
+    assert!(product.unwrap_or_default().starts_with("Podman"), "the pill names Podman");
+    assert!(!rows(&client).await.contains(&first_id) && !rows(&client).await.contains(&second_id));
+
+    // Back to the first engine (still watched: its lists come at once), then to sshbox again.
     switch_to("default").await;
     wait_for(&client, &pill("default"), Duration::from_secs(10)).await;
     wait_for(&client, &row(&first_id), Duration::from_secs(10)).await;
