@@ -1027,6 +1027,17 @@ async fn engines_switch_in_the_window_with_their_own_containers_a_terminal_over_
     switch_to("default").await;
     wait_for(&client, &pill("default"), Duration::from_secs(10)).await;
     wait_for(&client, &row(&first_id), Duration::from_secs(10)).await;
+    // The terminal opened over SSH kept running through two switches (one to an engine still
+    // connecting), its tab says on which engine, and it still answers.
+    click(&client, "[data-testid=nav-terminals]").await;
+    let on =
+        wait_for(&client, "[data-testid=term-tab][data-state=open] [data-testid=term-engine]", Duration::from_secs(5))
+            .await;
+    assert_eq!(on.prop("textContent").await.unwrap().unwrap_or_default().trim(), "on sshbox");
+    let input = client.find(Locator::Css(".xterm-helper-textarea")).await.expect("xterm's input");
+    input.send_keys("echo still-$((1+1))\n").await.unwrap();
+    wait_terminal(&client, &tab, Duration::from_secs(30), |t| t.lines().any(|l| l.trim_end() == "still-2")).await;
+    click(&client, "[data-testid=nav-containers]").await;
     switch_to("sshbox").await;
     wait_for(&client, &pill("sshbox"), Duration::from_secs(10)).await;
 
