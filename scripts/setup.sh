@@ -15,8 +15,9 @@ if [ "$mode" = test ]; then
   # fixture images; docker-registry: the local registry for pull/push tests; xdotool and
   # x11-utils (xwininfo): to see and answer the app's native file choosers under Xvfb.
   # openssh-server: a real sshd on 127.0.0.1 for the SSH-engine tests (the client comes with it);
-  # iproute2: the bridge of the tests' second dockerd; podman: its Docker-compatible API.
-  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman)
+  # iproute2: the bridge of the tests' second dockerd; podman: its Docker-compatible API, and
+  # uidmap (newuidmap) for a rootless one.
+  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman uidmap)
 fi
 if ! command -v dockerd >/dev/null 2>&1 && ! timeout 5 docker version >/dev/null 2>&1; then
   pkgs+=(docker.io)

@@ -36,7 +36,7 @@ impl Engine {
             apparmor: has("apparmor"),
             selinux: has("selinux"),
             userns: has("userns"),
-            rootless: has("rootless"),
+            rootless: has("rootless") || self.podman_rootless().await,
             security_options,
             live_restore: i.live_restore_enabled.unwrap_or_default(),
             containers: i.containers.unwrap_or_default(),

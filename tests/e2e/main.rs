@@ -946,15 +946,8 @@ async fn engines_switch_in_the_window_with_their_own_containers_a_terminal_over_
     // And Podman, where the switcher looks for a rootless one ($XDG_RUNTIME_DIR/podman/podman.sock).
     let runtime = tempfile::tempdir().unwrap();
     let Some(podman) = bulkhead_tests::podman::Podman::start(Some(runtime.path())).await else { return };
-    let label = format!("{TEST_LABEL}={}", std::process::id());
-    let podman_name = unique_name("e2e-podman");
-    let out = std::process::Command::new("docker")
-        .args(["-H", &podman.host(), "run", "-d", "--label", &label, "--name", &podman_name])
-        .args([bulkhead_tests::podman::FIXTURE_IN_PODMAN, "sleep", "300"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let podman_id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let podman_id =
+        run_sleeper_on(&podman.host(), bulkhead_tests::podman::FIXTURE_IN_PODMAN, &unique_name("e2e-podman"));
     let podman_engine = format!("podman:{}", podman.socket.display());
     let (dc, xdg, ssh, run) = (
         docker_config.display().to_string(),

@@ -101,3 +101,28 @@ async fn podman_serves_run_lists_life_cycle_logs_stats_exec_images_info_and_the_
     engine.act(&c, ContainerAction::Remove { force: true, volumes: true }).await.unwrap();
     assert!(engine.container_summary(&c).await.unwrap().is_none());
 }
+
+/// A rootless Podman (run by a user made for the test): the engine is rootless, root in the
+/// container is that user on the host (uid_map), so the review does not call it host root.
+#[tokio::test]
+async fn a_rootless_podman_is_reviewed_as_rootless_root_inside_is_not_root_outside() {
+    let Some(podman) = Podman::start_rootless().await else { return };
+    let id = run_sleeper_on(&podman.host(), FIXTURE_IN_PODMAN, &unique_name("rootless"));
+    let engine = Engine::connect(&Endpoint::Unix(podman.socket.clone())).await.unwrap();
+    let host = bulkhead_core::inspect::host::HostRoot::default();
+    let facts = engine.engine_facts(&host).await.unwrap();
+    assert!(facts.rootless, "Podman's own API says rootless: {facts:?}");
+    assert!(engine.system_info().await.unwrap().rootless);
+    let report = engine.review_container(&ContainerRef::parse(&id).unwrap(), &host, Some(&facts)).await.unwrap();
+    let map = report
+        .kernel
+        .uid_map
+        .known()
+        .unwrap_or_else(|| panic!("uid_map read from the kernel: {:?}", report.kernel.uid_map));
+    assert!(map.iter().any(|[inside, outside, _]| *inside == 0 && *outside != 0), "{map:?}");
+    assert_eq!(report.kernel.root_is_host_root(), Some(false));
+    assert_eq!(report.kernel.shares("user"), Some(false), "a user namespace of its own");
+    assert!(!report.findings.iter().any(|f| f.rule_id == "container.root-user"), "{:?}", report.findings);
+    let engine_findings = bulkhead_core::inspect::rules::check_engine(&facts);
+    assert!(!engine_findings.iter().any(|f| f.rule_id == "engine.not-rootless"), "{engine_findings:?}");
+}

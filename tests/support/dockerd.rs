@@ -112,20 +112,7 @@ impl SecondEngine {
 
     /// A test-labelled `sleep` container on this engine (no network: none is needed).
     pub fn run_sleeper(&self, name: &str) -> String {
-        let label = format!("{}={}", crate::TEST_LABEL, std::process::id());
-        self.docker(&[
-            "run",
-            "-d",
-            "--network",
-            "none",
-            "--label",
-            &label,
-            "--name",
-            name,
-            crate::FIXTURE_IMAGE,
-            "sleep",
-            "600",
-        ])
+        crate::run_sleeper_on(&self.host(), crate::FIXTURE_IMAGE, name)
     }
 
     /// The client's TLS files for the TCP listener.

@@ -437,3 +437,15 @@ pub fn load_fixture_into(host: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A test-labelled `sleep` container on the engine at `host` (`docker -H HOST run -d`), with no
+/// network (the tests' other engines have none to give); its ID.
+pub fn run_sleeper_on(host: &str, image: &str, name: &str) -> String {
+    let label = format!("{TEST_LABEL}={}", std::process::id());
+    let out = std::process::Command::new("docker")
+        .args(["-H", host, "run", "-d", "--network", "none", "--label", &label, "--name", name, image, "sleep", "600"])
+        .output()
+        .expect("docker run");
+    assert!(out.status.success(), "docker -H {host} run: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

@@ -65,6 +65,11 @@ pub struct PortFact {
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ContainerFacts {
     pub id: String,
+    /// The main process's command line (`Path` then `Args`), to recognise its process when its
+    /// cgroup does not name it (a rootless engine on cgroup v1 gives it no cgroup of its own).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub command: Vec<String>,
     pub name: String,
     pub image: String,
     /// The image's ID (sha256:…) the container was created from.
@@ -210,6 +215,10 @@ impl ContainerFacts {
             .is_some_and(|first| first != "NONE" && !first.is_empty());
         let i = |x: &Value| x.as_i64().unwrap_or(0);
         ContainerFacts {
+            command: std::iter::once(v["Path"].as_str().unwrap_or_default().to_owned())
+                .chain(v["Args"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned))
+                .filter(|w| !w.is_empty())
+                .collect(),
             id: s(&v["Id"]),
             name: s(&v["Name"]).trim_start_matches('/').to_owned(),
             image: s(&cfg["Image"]),

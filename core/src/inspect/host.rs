@@ -282,6 +282,14 @@ impl HostRoot {
     /// Everything the kernel says about the container whose main process is `pid` on the
     /// engine's host. `local` is false when the engine is remote: nothing is read then.
     pub fn kernel_facts(&self, container_id: &str, pid: u32, local: bool) -> KernelFacts {
+        self.kernel_facts_of(container_id, &[], pid, local)
+    }
+
+    /// The same, knowing the container's command line (`Path`, `Args`): a process whose cgroup
+    /// does not name the container is still taken as its process when it runs that command in a
+    /// user namespace of its own — a rootless engine on cgroup v1, which gives containers no
+    /// cgroup (its limits are then unknown, with that reason).
+    pub fn kernel_facts_of(&self, container_id: &str, command: &[String], pid: u32, local: bool) -> KernelFacts {
         if !local {
             return KernelFacts::unknown(
                 "remote engine: it runs on another machine, whose kernel cannot be read from here",
@@ -300,13 +308,22 @@ impl HostRoot {
         };
         let paths = parse_proc_cgroup(&cgroup_file);
         let mentions = |s: &str| !container_id.is_empty() && s.contains(container_id);
-        if !paths.iter().any(|(_, p)| mentions(p)) && !paths.iter().all(|(_, p)| p == "/") {
+        let named = paths.iter().any(|(_, p)| mentions(p)) || paths.iter().all(|(_, p)| p == "/");
+        let rootless = !named && self.runs_rootless(pid, command);
+        if !named && !rootless {
             return KernelFacts::unknown(&format!(
                 "process {pid} here is not this container's (its cgroup does not name the container): the engine runs in a VM or another PID namespace"
             ));
         }
+        let cgroup = if rootless {
+            Probe::unknown(format!(
+                "process {pid} has no cgroup of its own: a rootless engine on cgroup v1 cannot set limits (they are ignored)"
+            ))
+        } else {
+            probe(self.cgroup(container_id, &paths))
+        };
         KernelFacts {
-            cgroup: probe(self.cgroup(container_id, &paths)),
+            cgroup,
             namespaces: probe(self.namespaces(pid)),
             uid_map: probe(self.read(&format!("/proc/{pid}/uid_map")).map(|t| parse_uid_map(&t))),
             status: probe(self.read(&format!("/proc/{pid}/status")).and_then(|t| {
@@ -314,6 +331,27 @@ impl HostRoot {
             })),
             source: self.copy.as_ref().map(|c| c.named.trim_end_matches(':').to_owned()),
         }
+    }
+
+    /// `pid` runs `command` (its cmdline, word for word) in a user namespace that is not the
+    /// host's: a rootless engine's container.
+    fn runs_rootless(&self, pid: u32, command: &[String]) -> bool {
+        if command.is_empty() {
+            return false;
+        }
+        let Ok(cmdline) = std::fs::read(self.path(&format!("/proc/{pid}/cmdline"))) else { return false };
+        let words: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .filter(|w| !w.is_empty())
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        let reference = if self.link("/proc/1/ns/user").is_ok() { "/proc/1" } else { "/proc/self" };
+        let own_userns = match (self.link(&format!("/proc/{pid}/ns/user")), self.link(&format!("{reference}/ns/user")))
+        {
+            (Ok(c), Ok(h)) => c != h,
+            _ => false,
+        };
+        own_userns && words == command
     }
 
     fn cgroup(&self, container_id: &str, paths: &[(String, String)]) -> Result<CgroupFacts, Unreadable> {

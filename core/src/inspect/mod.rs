@@ -39,6 +39,18 @@ impl Engine {
         })
     }
 
+    /// Podman's compat `/info` does not say whether it runs rootless; its own API does.
+    pub(crate) async fn podman_rootless(&self) -> bool {
+        if self.version().product != "Podman" {
+            return false;
+        }
+        self.get_json("/libpod/info")
+            .await
+            .ok()
+            .and_then(|v| v["host"]["security"]["rootless"].as_bool())
+            .unwrap_or(false)
+    }
+
     /// The engine's and the host's settings that the engine rules read.
     pub async fn engine_facts(&self, host: &HostRoot) -> Result<EngineFacts> {
         let info = self.get_json("/info").await?;
@@ -113,7 +125,7 @@ impl Engine {
             tls_unverified: matches!(self.endpoint(), Endpoint::Tls { files, .. } if !files.verify),
             product: self.version().product.clone(),
             userns_remap: has("userns"),
-            rootless: has("rootless"),
+            rootless: has("rootless") || self.podman_rootless().await,
             live_restore: info["LiveRestoreEnabled"].as_bool().unwrap_or(false),
             seccomp: has("seccomp"),
             apparmor: has("apparmor"),
@@ -148,8 +160,8 @@ impl Engine {
         let local = engine.map_or(matches!(self.endpoint(), Endpoint::Unix(_)), |e| e.local);
         let kernel = match self.endpoint() {
             // The SSH host's own files, read over SSH: its kernel's truth.
-            Endpoint::Ssh(addr) => remote::kernel_facts(addr, &facts.id, facts.pid).await,
-            _ => host.kernel_facts(&facts.id, facts.pid, local),
+            Endpoint::Ssh(addr) => remote::kernel_facts(addr, &facts.id, &facts.command, facts.pid).await,
+            _ => host.kernel_facts_of(&facts.id, &facts.command, facts.pid, local),
         };
         Ok(report::container_report(facts, kernel, engine))
     }

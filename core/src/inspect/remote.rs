@@ -31,27 +31,34 @@ for p in "$@"; do
 done"#;
 
 /// The kernel facts of container `id` (main process `pid` on the SSH host).
-pub(crate) async fn kernel_facts(addr: &SshAddr, id: &str, pid: u32) -> KernelFacts {
+pub(crate) async fn kernel_facts(addr: &SshAddr, id: &str, command: &[String], pid: u32) -> KernelFacts {
     if pid == 0 {
         let mut facts = KernelFacts::unknown("the container is not running: it has no process to read");
         facts.source = Some(addr.to_string());
         return facts;
     }
     let named = format!("{addr}:");
-    let mut facts = fetch_rounds(addr, id, pid, &named).await.unwrap_or_else(|reason| {
+    let mut facts = fetch_rounds(addr, id, command, pid, &named).await.unwrap_or_else(|reason| {
         KernelFacts::unknown(&format!("{named} the host's files could not be read over SSH: {reason}"))
     });
     facts.source = Some(addr.to_string());
     facts
 }
 
-async fn fetch_rounds(addr: &SshAddr, id: &str, pid: u32, named: &str) -> Result<KernelFacts, String> {
+async fn fetch_rounds(
+    addr: &SshAddr,
+    id: &str,
+    command: &[String],
+    pid: u32,
+    named: &str,
+) -> Result<KernelFacts, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut fetched: BTreeSet<String> = BTreeSet::new();
     let mut denied: BTreeSet<String> = BTreeSet::new();
     // What every pass reads first (a pass stops at the first namespace it cannot read, so
     // asking for these up front saves a round per namespace).
-    let mut seed: Vec<String> = ["cgroup", "uid_map", "status"].iter().map(|f| format!("/proc/{pid}/{f}")).collect();
+    let mut seed: Vec<String> =
+        ["cgroup", "uid_map", "status", "cmdline"].iter().map(|f| format!("/proc/{pid}/{f}")).collect();
     for who in [pid.to_string(), "1".into(), "self".into()] {
         seed.extend(super::host::NAMESPACES.iter().map(|k| format!("/proc/{who}/ns/{k}")));
     }
@@ -61,7 +68,7 @@ async fn fetch_rounds(addr: &SshAddr, id: &str, pid: u32, named: &str) -> Result
     for _ in 0..ROUNDS {
         let copy = Arc::new(CopyOf { named: named.to_owned(), denied: denied.clone(), ..CopyOf::default() });
         let host = HostRoot::copy_of(dir.path(), Arc::clone(&copy));
-        let facts = host.kernel_facts(id, pid, true);
+        let facts = host.kernel_facts_of(id, command, pid, true);
         let asked = std::mem::take(&mut *copy.asked.lock().unwrap_or_else(|e| e.into_inner()));
         let wanted: Vec<String> = asked.difference(&fetched).cloned().collect();
         if wanted.is_empty() {
@@ -71,7 +78,7 @@ async fn fetch_rounds(addr: &SshAddr, id: &str, pid: u32, named: &str) -> Result
         fetched.extend(wanted);
     }
     let copy = Arc::new(CopyOf { named: named.to_owned(), denied, ..CopyOf::default() });
-    Ok(HostRoot::copy_of(dir.path(), copy).kernel_facts(id, pid, true))
+    Ok(HostRoot::copy_of(dir.path(), copy).kernel_facts_of(id, command, pid, true))
 }
 
 /// Copies `paths` of the SSH host under `into`; returns those that exist but could not be read.
