@@ -200,7 +200,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let two = cpu_ms_per_sec(window).await;
     println!(
-        "bench idle-second-engine-cpu: {two:.3} ms/s with a second engine watched over SSH vs {one:.3} ms/s with one = +{:.3} ms/s (lower is better; target ≤ 1 ms/s; CPU of this process and its ssh clients, from schedstat)",
+        "bench idle-second-engine-cpu: {two:.3} ms/s with a second engine watched over SSH vs {one:.3} ms/s with one = {:+.3} ms/s (lower is better; target ≤ +1 ms/s; CPU of this process and its ssh clients, from schedstat)",
         two - one
     );
     drop(remote);
