@@ -10,6 +10,7 @@
 
 use super::host::{CopyOf, HostRoot, KernelFacts};
 use crate::engine::SshAddr;
+use crate::error::{Error, ErrorKind};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -38,8 +39,8 @@ pub(crate) async fn kernel_facts(addr: &SshAddr, id: &str, command: &[String], p
         return facts;
     }
     let named = format!("{addr}:");
-    let mut facts = fetch_rounds(addr, id, command, pid, &named).await.unwrap_or_else(|reason| {
-        KernelFacts::unknown(&format!("{named} the host's files could not be read over SSH: {reason}"))
+    let mut facts = fetch_rounds(addr, id, command, pid, &named).await.unwrap_or_else(|e| {
+        KernelFacts::unknown(&format!("{named} the host's files could not be read over SSH: {}", e.message))
     });
     facts.source = Some(addr.to_string());
     facts
@@ -51,8 +52,8 @@ async fn fetch_rounds(
     command: &[String],
     pid: u32,
     named: &str,
-) -> Result<KernelFacts, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+) -> Result<KernelFacts, Error> {
+    let dir = tempfile::tempdir().map_err(|e| Error::internal(format!("a folder for the copy: {e}")))?;
     let mut fetched: BTreeSet<String> = BTreeSet::new();
     let mut denied: BTreeSet<String> = BTreeSet::new();
     // What every pass reads first (a pass stops at the first namespace it cannot read, so
@@ -82,7 +83,7 @@ async fn fetch_rounds(
 }
 
 /// Copies `paths` of the SSH host under `into`; returns those that exist but could not be read.
-async fn fetch(addr: &SshAddr, paths: &[String], into: &Path) -> Result<Vec<String>, String> {
+async fn fetch(addr: &SshAddr, paths: &[String], into: &Path) -> Result<Vec<String>, Error> {
     // Only absolute paths of /proc and /sys, as kernel_facts asks for; nothing else is read.
     let paths: Vec<String> =
         paths.iter().filter(|p| p.starts_with("/proc/") || p.starts_with("/sys/")).cloned().collect();
@@ -98,13 +99,13 @@ async fn fetch(addr: &SshAddr, paths: &[String], into: &Path) -> Result<Vec<Stri
         .kill_on_drop(true)
         .output();
     let out = match tokio::time::timeout(TIMEOUT, run).await {
-        Err(_) => return Err("ssh did not answer in time".into()),
-        Ok(Err(e)) => return Err(format!("ssh cannot be started: {e}")),
+        Err(_) => return Err(Error::new(ErrorKind::EngineTimeout, "ssh did not answer in time")),
+        Ok(Err(e)) => return Err(Error::new(ErrorKind::EngineUnreachable, format!("ssh cannot be started: {e}"))),
         Ok(Ok(out)) => out,
     };
     if !out.status.success() {
         let said = String::from_utf8_lossy(&out.stderr).split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(crate::text::neutralise(&format!("ssh exited with {}: {said}", out.status)));
+        return Err(Error::new(ErrorKind::EngineUnreachable, format!("ssh exited with {}: {said}", out.status)));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut denied = Vec::new();
@@ -126,7 +127,7 @@ async fn fetch(addr: &SshAddr, paths: &[String], into: &Path) -> Result<Vec<Stri
             }
             _ => Ok(()),
         };
-        made.map_err(|e| format!("cannot keep the copy of {path}: {e}"))?;
+        made.map_err(|e| Error::internal(format!("cannot keep the copy of {path}: {e}")))?;
     }
     Ok(denied)
 }
