@@ -248,6 +248,22 @@ impl EngineCatalog {
         })
     }
 
+    /// The entry of `id` if it may be used now: readable, and confirmed when it needs it (plain
+    /// TCP to another host).
+    pub fn usable(&self, id: &str, confirmed: bool) -> Result<EngineEntry> {
+        let entry = self.get(id)?;
+        if let Some(e) = entry.error {
+            return Err(e);
+        }
+        if entry.needs_confirmation && !confirmed {
+            return Err(Error::new(
+                ErrorKind::ConfirmationNeeded,
+                entry.warning.unwrap_or_else(|| "Using this engine needs your confirmation.".into()),
+            ));
+        }
+        Ok(entry)
+    }
+
     /// Adds an engine: checked as a whole first (name, address, TLS files, the plain-TCP
     /// confirmation), then written as a docker context or into Bulkhead's own folder.
     pub fn add(&self, req: &AddEngine) -> Result<EngineEntry> {
@@ -380,6 +396,8 @@ mod tests {
         assert!(!dir.path().join("docker").exists(), "nothing written before the confirmation");
         let far = add("far", "tcp://10.1.2.3:2375", true, true).unwrap();
         assert!(far.needs_confirmation && far.warning.as_deref().is_some_and(|w| w.contains("2.7")), "{far:?}");
+        assert_eq!(cat.usable("far", false).unwrap_err().kind, ErrorKind::ConfirmationNeeded);
+        assert_eq!(cat.usable("far", true).unwrap().id, "far");
         // Loopback needs no confirmation; a bare path is a socket; Bulkhead-only engines.
         add("near", "tcp://127.0.0.1:2375", false, true).unwrap();
         let own = add("mine", "/run/x.sock", false, false).unwrap();

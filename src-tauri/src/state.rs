@@ -2,7 +2,7 @@
 
 use bulkhead_core::engines::EngineCatalog;
 use bulkhead_core::inspect::review::ReviewCache;
-use bulkhead_core::{Error, Result, Watcher};
+use bulkhead_core::{Result, Watcher};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -109,16 +109,7 @@ impl AppState {
     /// Makes `id` the engine in use, watching it from now on if it was not yet, and remembers
     /// the choice. Plain TCP to another host needs `confirmed`.
     pub fn switch(&self, id: &str, confirmed: bool) -> Result<Watcher> {
-        let entry = self.catalog.get(id)?;
-        if let Some(e) = entry.error {
-            return Err(e);
-        }
-        if entry.needs_confirmation && !confirmed {
-            return Err(Error::new(
-                bulkhead_core::ErrorKind::ConfirmationNeeded,
-                entry.warning.unwrap_or_else(|| "This engine needs a confirmation.".into()),
-            ));
-        }
+        self.catalog.usable(id, confirmed)?;
         let watcher = {
             let mut engines = lock(&self.engines);
             if !engines.live.contains_key(id) {
