@@ -1,7 +1,8 @@
 //! A real `sshd` on 127.0.0.1 for the SSH-engine tests: a throwaway host key, throwaway client
 //! keys, the test process's own user (so no account is made or changed), and an ssh_config
 //! file with one host alias per case — each with its own key and known_hosts — that the client
-//! side gets through `SshAddr::config` (`ssh -F`) or `BULKHEAD_SSH_CONFIG`.
+//! side gets through `SshAddr::config` (`ssh -F`) or `BULKHEAD_SSH_CONFIG`. (Setting `HOME`
+//! would not do: ssh finds `~/.ssh` through the passwd entry, not through `$HOME`.)
 //!
 //! Hosts of the config:
 //! - `bulkhead-ok`: an authorised key and the server's key in known_hosts; the remote `docker`

@@ -20,7 +20,10 @@ use std::time::Duration;
 const ROUNDS: usize = 4;
 const TIMEOUT: Duration = Duration::from_secs(40);
 
-/// What the script prints for each path.
+/// What the script prints for each path. `$(cat f && printf x)` then `${c%x}` keeps a file's
+/// content byte for byte, trailing newlines included — but a shell drops NUL bytes, so
+/// `/proc/<pid>/cmdline` arrives with its words run together (a rootless container is then not
+/// recognised over SSH, and its rows stay unknown).
 const SCRIPT: &str = r#"n=$1; shift
 for p in "$@"; do
   if [ -L "$p" ]; then
