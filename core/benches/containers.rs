@@ -548,7 +548,7 @@ async fn main() {
         }
         let (o, r) = (median(ours), median(theirs));
         println!(
-            "bench exec-keystroke-echo: {o:.3} ms vs {r:.3} ms (raw hijacked socket) = +{:.3} ms (lower is better; target ≤ +0.5 ms)",
+            "bench exec-keystroke-echo: {o:.3} ms vs {r:.3} ms (raw hijacked socket) = {:+.3} ms (lower is better; target ≤ +0.5 ms)",
             o - r
         );
 
