@@ -437,6 +437,22 @@ async fn terminal_tail(client: &Client, tab: &str, n: usize) -> String {
 }
 
 /// Opens a terminal on a container from its row; the terminal's element and tab id once open.
+/// Waits until the System page's diagnostic `testid` reads `want` (the page reads the backend
+/// once when it opens, so it is opened again until then); fails after 30 s with `what`.
+async fn diag_until(client: &Client, testid: &str, want: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        click(client, "[data-testid=nav-system]").await;
+        let got = wait_for(client, &format!("[data-testid={testid}]"), Duration::from_secs(10)).await.text().await.unwrap();
+        if got == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: {testid} still reads {got}, not {want}");
+        click(client, "[data-testid=nav-containers]").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn open_terminal(client: &Client, id: &str) -> (fantoccini::elements::Element, String) {
     let button = format!("[data-testid=container-row][data-id='{id}'] [data-testid=row-terminal]");
     wait_for(client, &button, Duration::from_secs(30)).await.click().await.unwrap();
@@ -531,7 +547,7 @@ async fn ctrl_c_in_a_flood(client: &Client, tab_id: &str, input: &fantoccini::el
         panic!("the page saw the keystroke and the prompt: {lat}")
     };
     // The tab's count follows the session's event, which may trail the prompt a little.
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + Duration::from_secs(10);
     let mut after = skipped(client).await;
     while after == before && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -562,33 +578,28 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     let input = client.find(Locator::Css(".xterm-helper-textarea")).await.expect("xterm's input");
 
     input.send_keys("echo hel''lo\n").await.unwrap();
-    wait_terminal(&client, &tab_id, Duration::from_secs(5), |t| t.lines().any(|l| l.trim_end() == "hello")).await;
+    wait_terminal(&client, &tab_id, Duration::from_secs(20), |t| t.lines().any(|l| l.trim_end() == "hello")).await;
 
     // ^C in a flood: the mechanism engages (output the engine had buffered is skipped and the
     // tab says so) and the prompt comes back. How fast is `make bench`'s business.
     let flood = ctrl_c_in_a_flood(&client, &tab_id, &input).await;
     eprintln!("{flood}");
     assert!(flood.skipped > 0, "output was skipped after ^C: {flood}");
-    let tab = wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(2)).await;
+    let tab = wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(10)).await;
     let label = tab.prop("textContent").await.unwrap().unwrap_or_default();
     assert!(label.contains("skipped after ^C"), "the tab says output was skipped: {label}");
     input.send_keys("echo after-$((40+2))\n").await.unwrap();
     wait_terminal(&client, &tab_id, Duration::from_secs(10), |t| t.lines().any(|l| l.trim_end() == "after-42")).await;
 
     input.send_keys("printf '\\033]52;c;ZXZpbA==\\007osc-done\\n'\n").await.unwrap();
-    wait_terminal(&client, &tab_id, Duration::from_secs(5), |t| t.lines().any(|l| l.trim_end() == "osc-done")).await;
+    wait_terminal(&client, &tab_id, Duration::from_secs(20), |t| t.lines().any(|l| l.trim_end() == "osc-done")).await;
     let swallowed = host.attr("data-osc52-swallowed").await.unwrap().unwrap_or_default();
     assert_eq!(swallowed, "1", "the clipboard write was swallowed, not performed");
     screenshot(&client, "terminal").await;
 
     // The backend holds one session now.
-    let sessions = |client: Client| async move {
-        click(&client, "[data-testid=nav-system]").await;
-        let n = wait_for(&client, "[data-testid=diag-sessions]", Duration::from_secs(5)).await.text().await.unwrap();
-        click(&client, "[data-testid=nav-terminals]").await;
-        n
-    };
-    assert_eq!(sessions(client.clone()).await, "1");
+    diag_until(&client, "diag-sessions", "1", "one terminal session").await;
+    click(&client, "[data-testid=nav-terminals]").await;
     // The System page says which renderer draws the terminals (WebGL where the webview has it).
     let renderer = host.attr("data-renderer").await.unwrap().unwrap_or_default();
     click(&client, "[data-testid=nav-system]").await;
@@ -601,7 +612,7 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     click(&client, "[data-testid=nav-terminals]").await;
 
     input.send_keys("exit 7\n").await.unwrap();
-    let closed = wait_for(&client, "[data-testid=term-tab][data-state=exited]", Duration::from_secs(5)).await;
+    let closed = wait_for(&client, "[data-testid=term-tab][data-state=exited]", Duration::from_secs(20)).await;
     assert!(closed.prop("textContent").await.unwrap().unwrap_or_default().contains("exit 7"));
 
     // A second terminal, closed with its tab while the shell runs: nothing stays open.
@@ -616,25 +627,17 @@ async fn a_terminal_echoes_stops_a_flood_on_ctrl_c_and_swallows_clipboard_writes
     .await
     .unwrap();
     wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(15)).await;
-    assert_eq!(sessions(client.clone()).await, "1", "the exited session is not counted");
+    diag_until(&client, "diag-sessions", "1", "one session: the exited one is not counted").await;
+    click(&client, "[data-testid=nav-terminals]").await;
     for close in client.find_all(Locator::Css("[data-testid=term-close]")).await.unwrap() {
         close.click().await.unwrap();
     }
-    assert_eq!(sessions(client.clone()).await, "0", "closing the tabs ended the sessions");
+    // Closing a tab ends its session on the backend a moment later (the close is a call of its
+    // own): wait for it, never read once.
+    diag_until(&client, "diag-sessions", "0", "no session once the tabs closed").await;
     // And every task that served them (input and output of both sessions) has ended.
-    click(&client, "[data-testid=nav-system]").await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let tasks = wait_for(&client, "[data-testid=diag-tasks]", Duration::from_secs(5)).await.text().await.unwrap();
-        if tasks == "0" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{tasks} terminal tasks still alive after the tabs closed");
-        click(&client, "[data-testid=nav-containers]").await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        click(&client, "[data-testid=nav-system]").await;
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
+    diag_until(&client, "diag-tasks", "0", "no terminal task once the tabs closed").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let procs = engine.top(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap().processes.len();
         if procs == 1 {
