@@ -48,6 +48,20 @@ const COMMANDS: &[&str] = &[
     "security_fix",
     "security_harden_plan",
     "security_harden",
+    "volume_inspect",
+    "volume_create",
+    "volume_remove",
+    "volume_sizes",
+    "volume_prune_plan",
+    "volume_prune",
+    "network_inspect",
+    "network_members",
+    "network_create",
+    "network_remove",
+    "network_prune_plan",
+    "network_prune",
+    "network_connect",
+    "network_disconnect",
 ];
 
 fn main() {

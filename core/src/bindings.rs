@@ -14,8 +14,10 @@ use crate::inspect::rules::{Finding, QuickFix, Severity};
 use crate::lifecycle::{ActionResult, ContainerAction, ProcessList};
 use crate::logs::{LogLine, LogOptions, LogStream};
 use crate::model::*;
+use crate::networks::{ConnectRequest, NetworkMember, NetworkPrunePlan, NetworkSummary, NewNetwork, Subnet};
 use crate::run::{FieldIssue, MountRequest, ParsedRun, PortRequest, RestartPolicy, RunCheck, RunOutcome, RunRequest};
 use crate::stats::StatsSample;
+use crate::volumes::{KeyValue, NewVolume, VolumePruneMode, VolumePrunePlan, VolumeSize, VolumeSummary};
 use ts_rs::{Config, TS};
 
 fn render<T: TS + 'static + ?Sized>(cfg: &Config) -> (String, String) {
@@ -31,7 +33,21 @@ pub fn all() -> Vec<(String, String)> {
         render::<Error>(&cfg),
         render::<ContainerState>(&cfg),
         render::<PortMapping>(&cfg),
+        render::<MountSummary>(&cfg),
+        render::<NetworkEndpoint>(&cfg),
         render::<ContainerSummary>(&cfg),
+        render::<KeyValue>(&cfg),
+        render::<VolumeSummary>(&cfg),
+        render::<VolumeSize>(&cfg),
+        render::<NewVolume>(&cfg),
+        render::<VolumePruneMode>(&cfg),
+        render::<VolumePrunePlan>(&cfg),
+        render::<Subnet>(&cfg),
+        render::<NetworkSummary>(&cfg),
+        render::<NetworkMember>(&cfg),
+        render::<NewNetwork>(&cfg),
+        render::<ConnectRequest>(&cfg),
+        render::<NetworkPrunePlan>(&cfg),
         render::<ImageSummary>(&cfg),
         render::<ConnectionState>(&cfg),
         render::<EngineStatus>(&cfg),

@@ -2,7 +2,7 @@
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::model::{ContainerState, ContainerSummary, PortMapping};
+use crate::model::{ContainerState, ContainerSummary, MountSummary, NetworkEndpoint, PortMapping};
 use crate::refs::ContainerRef;
 use crate::text::neutralise;
 use bollard::query_parameters::InspectContainerOptions;
@@ -57,6 +57,51 @@ struct RawContainer {
     state: Option<String>,
     #[serde(default)]
     status: Option<String>,
+    #[serde(default)]
+    mounts: Option<Vec<RawMount>>,
+    #[serde(default)]
+    network_settings: Option<RawNetworkSettings>,
+    #[serde(default)]
+    host_config: Option<RawHostConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawMount {
+    #[serde(default, rename = "Type")]
+    typ: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    destination: Option<String>,
+    #[serde(default, rename = "RW")]
+    rw: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawNetworkSettings {
+    #[serde(default)]
+    networks: Option<std::collections::BTreeMap<String, RawEndpoint>>,
+}
+
+#[derive(Deserialize)]
+struct RawEndpoint {
+    #[serde(default, rename = "NetworkID")]
+    network_id: Option<String>,
+    #[serde(default, rename = "IPAddress")]
+    ip_address: Option<String>,
+    #[serde(default, rename = "GlobalIPv6Address")]
+    ipv6: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawHostConfig {
+    #[serde(default)]
+    network_mode: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -72,9 +117,8 @@ struct RawPort {
 }
 
 pub(crate) fn parse_container_list(body: &[u8]) -> Result<Vec<ContainerSummary>> {
-    let rows: Option<Vec<RawContainer>> = serde_json::from_slice(body).map_err(|e| {
-        crate::Error::new(crate::ErrorKind::Engine, format!("The engine's container list could not be read: {e}"))
-    })?;
+    let rows: Option<Vec<RawContainer>> =
+        serde_json::from_slice(body).map_err(|e| crate::Error::unreadable("container list", e))?;
     Ok(rows.unwrap_or_default().into_iter().filter_map(container_summary).collect())
 }
 
@@ -128,7 +172,34 @@ fn container_summary(c: RawContainer) -> Option<ContainerSummary> {
         ))
     });
     ports.dedup();
+    let mounts = c
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| MountSummary {
+            kind: neutralise(m.typ.as_deref().unwrap_or_default()),
+            name: m.name.filter(|n| !n.is_empty()).map(|n| neutralise(&n)),
+            source: neutralise(m.source.as_deref().unwrap_or_default()),
+            destination: neutralise(m.destination.as_deref().unwrap_or_default()),
+            rw: m.rw.unwrap_or(true),
+        })
+        .collect();
+    let networks = c
+        .network_settings
+        .and_then(|n| n.networks)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, e)| NetworkEndpoint {
+            network: neutralise(&name),
+            network_id: neutralise(e.network_id.as_deref().unwrap_or_default()),
+            ipv4: neutralise(e.ip_address.as_deref().unwrap_or_default()),
+            ipv6: neutralise(e.ipv6.as_deref().unwrap_or_default()),
+        })
+        .collect();
     Some(ContainerSummary {
+        mounts,
+        networks,
+        network_mode: neutralise(c.host_config.and_then(|h| h.network_mode).as_deref().unwrap_or_default()),
         short_id: short_id(&id),
         id,
         name: neutralise(name),

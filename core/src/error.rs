@@ -79,6 +79,11 @@ impl Error {
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, message)
     }
+    /// The engine answered with something we could not read (`what`: "volume list" …).
+    pub fn unreadable(what: &str, e: impl std::fmt::Display) -> Self {
+        Error::new(ErrorKind::Engine, format!("The engine's {what} could not be read: {e}"))
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Internal, message)
     }

@@ -442,9 +442,41 @@ pub(crate) async fn get(t: &Transport, api: ApiVersion, path_and_query: &str) ->
     get_limited(t, api, path_and_query, MAX_BODY).await
 }
 
+/// A request with a JSON body (`POST /networks/create`, `DELETE /volumes/x` with none) on a
+/// pooled connection; the whole answer (at most `MAX_BODY`), or the engine's error, typed.
+pub(crate) async fn send_json(
+    t: &Transport,
+    api: ApiVersion,
+    method: &str,
+    path_and_query: &str,
+    json: Option<String>,
+) -> Result<Vec<u8>> {
+    fetch(t, api, method, path_and_query, json, MAX_BODY).await
+}
+
 async fn get_limited(t: &Transport, api: ApiVersion, path_and_query: &str, max: usize) -> Result<Vec<u8>> {
+    fetch(t, api, "GET", path_and_query, None, max).await
+}
+
+async fn fetch(
+    t: &Transport,
+    api: ApiVersion,
+    method: &str,
+    path_and_query: &str,
+    json: Option<String>,
+    max: usize,
+) -> Result<Vec<u8>> {
     let whole = async {
-        let req = request(api, "GET", path_and_query, &[], empty())?;
+        let req = match json {
+            Some(j) => request(
+                api,
+                method,
+                path_and_query,
+                &[("Content-Type", "application/json".to_owned())],
+                Either::Left(Full::new(Bytes::from(j))),
+            )?,
+            None => request(api, method, path_and_query, &[], empty())?,
+        };
         let resp = send(t, req).await?;
         if !resp.status().is_success() {
             return Err(error_from(t, resp).await);

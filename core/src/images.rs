@@ -59,8 +59,8 @@ struct RawImage {
 }
 
 pub(crate) fn parse_image_list(body: &[u8]) -> Result<Vec<ImageSummary>> {
-    let rows: Option<Vec<RawImage>> = serde_json::from_slice(body)
-        .map_err(|e| crate::Error::new(ErrorKind::Engine, format!("The engine's image list could not be read: {e}")))?;
+    let rows: Option<Vec<RawImage>> =
+        serde_json::from_slice(body).map_err(|e| crate::Error::unreadable("image list", e))?;
     Ok(rows
         .unwrap_or_default()
         .into_iter()
@@ -327,18 +327,11 @@ impl Engine {
     pub async fn prune(&self, ids: &[ImageRef]) -> PruneResult {
         let sizes: std::collections::HashMap<String, i64> =
             self.list_images().await.map(|l| l.into_iter().map(|i| (i.id, i.size)).collect()).unwrap_or_default();
-        let mut result = PruneResult { removed: Vec::new(), failed: Vec::new(), bytes: 0 };
-        for r in ids {
-            match self.remove_image(r, false).await {
-                Ok(_) => {
-                    result.bytes += sizes.get(r.as_str()).copied().unwrap_or(0);
-                    result.removed.push(r.as_str().to_owned());
-                }
-                Err(e) => {
-                    result.failed.push(crate::lifecycle::ActionResult { target: r.as_str().to_owned(), error: Some(e) })
-                }
-            }
-        }
+        let mut result = PruneResult::remove_each(ids, ImageRef::as_str, |r| async move {
+            self.remove_image(r, false).await.map(|_| ())
+        })
+        .await;
+        result.bytes = result.removed.iter().map(|r| sizes.get(r).copied().unwrap_or(0)).sum();
         result
     }
 

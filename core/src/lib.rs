@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod model;
+pub mod networks;
 pub mod refs;
 pub mod registry;
 pub mod run;
@@ -25,6 +26,7 @@ pub mod system;
 pub mod text;
 pub mod time;
 mod transport;
+pub mod volumes;
 pub mod watch;
 
 #[cfg(feature = "ts")]
@@ -32,5 +34,5 @@ pub mod bindings;
 
 pub use engine::{ApiVersion, Endpoint, Engine, EngineVersion, SshAddr, TlsFiles};
 pub use error::{Error, ErrorKind, Result};
-pub use refs::{ContainerName, ContainerRef, ImageRef};
+pub use refs::{ContainerName, ContainerRef, ImageRef, NetworkRef, VolumeRef};
 pub use watch::Watcher;

@@ -36,6 +36,35 @@ pub struct PortMapping {
     pub protocol: String,
 }
 
+/// A mount of a container, as the containers list says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct MountSummary {
+    /// `volume`, `bind`, `tmpfs`, `npipe`, `cluster`.
+    pub kind: String,
+    /// The volume's name (volume mounts only).
+    pub name: Option<String>,
+    /// The host path (bind) or the volume's folder on the engine's host.
+    pub source: String,
+    /// Where the container sees it.
+    pub destination: String,
+    pub rw: bool,
+}
+
+/// A container's endpoint on one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct NetworkEndpoint {
+    /// The network's name.
+    pub network: String,
+    pub network_id: String,
+    /// The address on it, without the prefix length; empty while stopped.
+    pub ipv4: String,
+    pub ipv6: String,
+}
+
 /// A row of the containers list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +88,11 @@ pub struct ContainerSummary {
     /// Unix time, seconds.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created: i64,
+    pub mounts: Vec<MountSummary>,
+    /// The networks it is on, sorted by name.
+    pub networks: Vec<NetworkEndpoint>,
+    /// `default`, `bridge`, `host`, `none`, `container:ID` or a network's name.
+    pub network_mode: String,
 }
 
 /// A row of the images list.
@@ -188,6 +222,8 @@ pub enum ListEvent {
         status: EngineStatus,
         containers: Vec<ContainerSummary>,
         images: Vec<ImageSummary>,
+        volumes: Vec<crate::volumes::VolumeSummary>,
+        networks: Vec<crate::networks::NetworkSummary>,
     },
     ContainerChanged(ContainerSummary),
     ContainerRemoved {
@@ -195,6 +231,14 @@ pub enum ListEvent {
     },
     ImageChanged(ImageSummary),
     ImageRemoved {
+        id: String,
+    },
+    VolumeChanged(crate::volumes::VolumeSummary),
+    VolumeRemoved {
+        name: String,
+    },
+    NetworkChanged(crate::networks::NetworkSummary),
+    NetworkRemoved {
         id: String,
     },
 }
@@ -282,6 +326,32 @@ pub struct PruneResult {
     pub failed: Vec<crate::lifecycle::ActionResult>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: i64,
+}
+
+impl PruneResult {
+    /// Removes each target of a plan the user saw, one after the other and never by force:
+    /// one that came into use meanwhile is refused by the engine and listed as failed.
+    // A plain closure returning a future, not an `AsyncFn`: the futures of async closures are
+    // not `Send` for every lifetime, which a `#[tauri::command]` needs.
+    pub(crate) async fn remove_each<'a, T, Fut>(
+        targets: &'a [T],
+        name: impl Fn(&T) -> &str,
+        remove: impl Fn(&'a T) -> Fut,
+    ) -> PruneResult
+    where
+        Fut: std::future::Future<Output = crate::Result<()>>,
+    {
+        let mut result = PruneResult { removed: Vec::new(), failed: Vec::new(), bytes: 0 };
+        for t in targets {
+            match remove(t).await {
+                Ok(()) => result.removed.push(name(t).to_owned()),
+                Err(e) => {
+                    result.failed.push(crate::lifecycle::ActionResult { target: name(t).to_owned(), error: Some(e) })
+                }
+            }
+        }
+        result
+    }
 }
 
 /// One layer of an image's history.

@@ -219,10 +219,98 @@ fn valid_path_component(s: &str) -> bool {
     true
 }
 
+/// Docker's name rule for what a user names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 255 long.
+fn docker_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    s.len() <= 255
+        && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// A volume, by name (volumes have no other ID; an anonymous one's name is 64 hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VolumeRef(String);
+
+impl VolumeRef {
+    pub fn parse(input: &str) -> Result<Self> {
+        if input.is_empty() {
+            return Err(Error::invalid("A volume name is required."));
+        }
+        if !docker_name(input) {
+            return Err(Error::invalid(format!(
+                "{:?} is not a volume name: use letters, digits, '_', '.' and '-', starting with a letter or digit.",
+                crate::text::neutralise(input)
+            )));
+        }
+        Ok(VolumeRef(input.to_owned()))
+    }
+
+    /// A name for a new volume: the local driver's rule, at least 2 characters.
+    pub fn parse_new(input: &str) -> Result<Self> {
+        if input.len() < 2 || !docker_name(input) {
+            return Err(Error::invalid(
+                "A volume name is 2 to 255 letters, digits, '_', '.' or '-', starting with a letter or digit.",
+            ));
+        }
+        Ok(VolumeRef(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A network, by full ID, unique ID prefix or name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NetworkRef(String);
+
+impl NetworkRef {
+    pub fn parse(input: &str) -> Result<Self> {
+        if input.is_empty() {
+            return Err(Error::invalid("A network ID or name is required."));
+        }
+        if !docker_name(input) {
+            return Err(Error::invalid(format!(
+                "{:?} is not a network ID or name: use letters, digits, '_', '.' and '-', starting with a letter or digit.",
+                crate::text::neutralise(input)
+            )));
+        }
+        Ok(NetworkRef(input.to_owned()))
+    }
+
+    /// A name for a new network.
+    pub fn parse_new(input: &str) -> Result<Self> {
+        if input.is_empty() || !docker_name(input) {
+            return Err(Error::invalid(
+                "A network name is 1 to 255 letters, digits, '_', '.' or '-', starting with a letter or digit.",
+            ));
+        }
+        Ok(NetworkRef(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+
+    #[test]
+    fn volume_and_network_refs() {
+        assert!(VolumeRef::parse(&"ab".repeat(32)).is_ok(), "an anonymous volume's name");
+        assert!(VolumeRef::parse("data_1.v-2").is_ok());
+        for bad in ["", "../x", "a/b", "-x", "a b", "x\u{0}", "é"] {
+            assert!(VolumeRef::parse(bad).is_err(), "{bad:?}");
+            assert!(NetworkRef::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(VolumeRef::parse_new("a").is_err(), "a new volume's name is at least 2 long");
+        assert!(NetworkRef::parse_new("a").is_ok());
+        assert!(NetworkRef::parse("a90b7abdb3f6").is_ok(), "an ID prefix");
+        assert!(VolumeRef::parse(&"a".repeat(256)).is_err());
+    }
 
     #[test]
     fn container_refs() {

@@ -1,11 +1,13 @@
-//! The list watcher: one long-lived task per app that keeps a live copy of the containers and
-//! images lists, driven by the engine's event stream.
+//! The list watcher: one long-lived task per engine that keeps a live copy of the containers,
+//! images, volumes and networks lists, driven by the engine's event stream.
 //!
 //! - Connect (and classify why not), negotiate, subscribe to `/events` (type container and
 //!   image), then list everything once and publish a snapshot.
 //! - Each event names one object; events arriving within a short window are coalesced, and each
 //!   distinct object is looked up once (a filtered list for a container, an inspect for an
-//!   image) and published as a change or a removal.
+//!   image) and published as a change or a removal. Volumes and networks are few and cheap to
+//!   list: a burst that touches any of them re-lists that kind once and publishes the difference.
+//!   A network connect or disconnect also re-reads the container (its networks changed).
 //! - When the stream ends or fails (engine stopped or restarted), the lists are dropped, the
 //!   status says why, and reconnect attempts follow every 500 ms. After any reconnect comes a
 //!   full re-list: events are lossy (the engine keeps 256 and skips slow listeners).
@@ -14,7 +16,9 @@
 use crate::engine::{Endpoint, Engine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ConnectionState, ContainerSummary, EngineStatus, ImageSummary, ListEvent};
+use crate::networks::NetworkSummary;
 use crate::refs::{ContainerRef, ImageRef};
+use crate::volumes::VolumeSummary;
 use bollard::query_parameters::EventsOptions;
 use futures_util::{Stream, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -63,6 +67,10 @@ struct State {
     engine: Option<Engine>,
     containers: BTreeMap<String, ContainerSummary>,
     images: BTreeMap<String, ImageSummary>,
+    /// By name.
+    volumes: BTreeMap<String, VolumeSummary>,
+    /// By ID.
+    networks: BTreeMap<String, NetworkSummary>,
 }
 
 impl Watcher {
@@ -99,6 +107,8 @@ impl Watcher {
                 engine: None,
                 containers: BTreeMap::new(),
                 images: BTreeMap::new(),
+                volumes: BTreeMap::new(),
+                networks: BTreeMap::new(),
             }),
             endpoint,
             id: id.to_owned(),
@@ -184,6 +194,8 @@ impl Shared {
             st.engine = None;
             st.containers.clear();
             st.images.clear();
+            st.volumes.clear();
+            st.networks.clear();
             if st.status == status && !had_data {
                 return None;
             }
@@ -198,7 +210,10 @@ fn snapshot(st: &State) -> ListEvent {
     containers.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));
     let mut images: Vec<ImageSummary> = st.images.values().cloned().collect();
     images.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
-    ListEvent::Snapshot { status: st.status.clone(), containers, images }
+    let volumes = st.volumes.values().cloned().collect();
+    let mut networks: Vec<NetworkSummary> = st.networks.values().cloned().collect();
+    networks.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    ListEvent::Snapshot { status: st.status.clone(), containers, images, volumes, networks }
 }
 
 async fn supervise(shared: Arc<Shared>) {
@@ -229,13 +244,19 @@ async fn supervise(shared: Arc<Shared>) {
 async fn follow(shared: &Shared, engine: Engine) -> Error {
     // Subscribe first, with a little overlap, so nothing between the list and the stream is lost.
     let since = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()).saturating_sub(2);
-    let filters = HashMap::from([("type".to_owned(), vec!["container".to_owned(), "image".to_owned()])]);
+    let kinds = ["container", "image", "volume", "network"];
+    let filters = HashMap::from([("type".to_owned(), kinds.iter().map(|k| (*k).to_owned()).collect())]);
     let mut events = engine
         .docker
         .events(Some(EventsOptions { since: Some(since.to_string()), until: None, filters: Some(filters) }))
         .boxed();
 
-    let (containers, images) = match tokio::try_join!(engine.list_containers(), engine.list_images()) {
+    let (containers, images, volumes, networks) = match tokio::try_join!(
+        engine.list_containers(),
+        engine.list_images(),
+        engine.list_volumes(),
+        engine.list_networks()
+    ) {
         Ok(lists) => lists,
         Err(e) => return e,
     };
@@ -254,6 +275,8 @@ async fn follow(shared: &Shared, engine: Engine) -> Error {
         st.engine = Some(engine.clone());
         st.containers = containers.into_iter().map(|c| (c.id.clone(), c)).collect();
         st.images = images.into_iter().map(|i| (i.id.clone(), i)).collect();
+        st.volumes = volumes.into_iter().map(|v| (v.name.clone(), v)).collect();
+        st.networks = networks.into_iter().map(|n| (n.id.clone(), n)).collect();
         Some(snapshot(st))
     });
 
@@ -310,6 +333,8 @@ struct Batch {
     images: BTreeSet<String>,
     /// Tags that were (re)assigned: the image that held them before may have lost them.
     tags: BTreeSet<String>,
+    volumes: bool,
+    networks: bool,
 }
 
 impl Batch {
@@ -331,6 +356,17 @@ impl Batch {
                     }
                 }
                 self.images.insert(id);
+            }
+            // mount/unmount change nothing the list shows; create, destroy (and prune) do.
+            Some(T::VOLUME) if !matches!(action.as_str(), "mount" | "unmount") => self.volumes = true,
+            Some(T::NETWORK) => {
+                if matches!(action.as_str(), "connect" | "disconnect") {
+                    if let Some(c) = actor.attributes.as_ref().and_then(|a| a.get("container")) {
+                        self.containers.insert(c.clone());
+                    }
+                } else {
+                    self.networks = true;
+                }
             }
             _ => {}
         }
@@ -376,5 +412,59 @@ async fn apply(shared: &Shared, engine: &Engine, batch: Batch) -> Result<()> {
             None => st.images.remove(&key).map(|_| ListEvent::ImageRemoved { id: key.clone() }),
         });
     }
+
+    if batch.volumes {
+        let now = engine.list_volumes().await?;
+        publish_difference(
+            shared,
+            now,
+            |st| &mut st.volumes,
+            |v| v.name.clone(),
+            ListEvent::VolumeChanged,
+            |name| ListEvent::VolumeRemoved { name },
+        );
+    }
+    if batch.networks {
+        let now = engine.list_networks().await?;
+        publish_difference(
+            shared,
+            now,
+            |st| &mut st.networks,
+            |n| n.id.clone(),
+            ListEvent::NetworkChanged,
+            |id| ListEvent::NetworkRemoved { id },
+        );
+    }
     Ok(())
+}
+
+/// Replaces one kind's map with a fresh list, publishing what changed and what is gone.
+fn publish_difference<T: Clone + PartialEq>(
+    shared: &Shared,
+    now: Vec<T>,
+    map: impl Fn(&mut State) -> &mut BTreeMap<String, T>,
+    key: impl Fn(&T) -> String,
+    changed: impl Fn(T) -> ListEvent,
+    removed: impl Fn(String) -> ListEvent,
+) {
+    let mut st = shared.lock();
+    let m = map(&mut st);
+    let keep: BTreeSet<String> = now.iter().map(&key).collect();
+    let gone: Vec<String> = m.keys().filter(|k| !keep.contains(*k)).cloned().collect();
+    let mut events = Vec::new();
+    for k in gone {
+        m.remove(&k);
+        events.push(removed(k));
+    }
+    for item in now {
+        let k = key(&item);
+        if m.get(&k) != Some(&item) {
+            m.insert(k, item.clone());
+            events.push(changed(item));
+        }
+    }
+    // Sent under the lock, as `publish` does: a new subscriber's snapshot never overlaps them.
+    for ev in events {
+        let _ = shared.tx.send(ev);
+    }
 }

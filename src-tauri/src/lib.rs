@@ -73,6 +73,20 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::security::security_fix,
             commands::security::security_harden_plan,
             commands::security::security_harden,
+            commands::volumes::volume_inspect,
+            commands::volumes::volume_create,
+            commands::volumes::volume_remove,
+            commands::volumes::volume_sizes,
+            commands::volumes::volume_prune_plan,
+            commands::volumes::volume_prune,
+            commands::networks::network_inspect,
+            commands::networks::network_members,
+            commands::networks::network_create,
+            commands::networks::network_remove,
+            commands::networks::network_prune_plan,
+            commands::networks::network_prune,
+            commands::networks::network_connect,
+            commands::networks::network_disconnect,
         ])
 }
 

@@ -443,7 +443,8 @@ async fn diag_until(client: &Client, testid: &str, want: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         click(client, "[data-testid=nav-system]").await;
-        let got = wait_for(client, &format!("[data-testid={testid}]"), Duration::from_secs(10)).await.text().await.unwrap();
+        let got =
+            wait_for(client, &format!("[data-testid={testid}]"), Duration::from_secs(10)).await.text().await.unwrap();
         if got == want {
             return;
         }
@@ -1180,5 +1181,154 @@ async fn bench_switch_engines_to_first_painted_row() {
         times.len(),
         times[times.len() - 1]
     );
+    client.close().await.unwrap();
+}
+
+/// Volumes and networks in the real window: a volume made with its dialog, a container that
+/// mounts it from the Run form (on a network chosen there) shown under "used by"; a network
+/// made with its dialog, a running container connected from the network's page with an alias
+/// and a fixed address, shown with both; in-use removal refused with the holder named; both
+/// removed through the app's own paths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_window() {
+    let _serial = SERIAL.lock().await;
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let (vol, net, name) = (unique_name("e2e-vol"), unique_name("e2e-net"), unique_name("e2e-volrun"));
+    cleanup.container(&name);
+    cleanup.network(&net);
+    cleanup.volume(&vol);
+    let label = format!("{TEST_LABEL}={}", std::process::id());
+    let third = 200 + (std::process::id() % 50) as u8;
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+
+    // A volume, from its dialog; the app opens it.
+    click(&client, "[data-testid=nav-volumes]").await;
+    click(&client, "[data-testid=volume-create-open]").await;
+    type_into(&client, "[data-testid=volume-create-name]", &vol).await;
+    type_into(&client, "[data-testid=volume-create-labels]", &label).await;
+    click(&client, "[data-testid=volume-create-save]").await;
+    wait_for(&client, &format!("[data-testid=volume-detail][data-name='{vol}']"), Duration::from_secs(10)).await;
+    wait_for(&client, "[data-testid=volume-users]", Duration::from_secs(5)).await;
+    assert!(client.find(Locator::Css("[data-testid=volume-user]")).await.is_err(), "nobody uses it yet");
+
+    // A network, from its dialog, with a subnet of its own.
+    click(&client, "[data-testid=nav-networks]").await;
+    click(&client, "[data-testid=network-create-open]").await;
+    type_into(&client, "[data-testid=network-create-name]", &net).await;
+    type_into(&client, "[data-testid=network-create-subnet]", &format!("10.232.{third}.0/24")).await;
+    type_into(&client, "[data-testid=network-create-labels]", &label).await;
+    // A wrong gateway is refused by the backend, next to nothing half-made.
+    type_into(&client, "[data-testid=network-create-gateway]", "10.9.9.1").await;
+    click(&client, "[data-testid=network-create-save]").await;
+    let err = wait_for(&client, "[data-testid=network-create-error]", Duration::from_secs(5)).await;
+    assert!(err.text().await.unwrap().contains("not inside"));
+    assert!(engine.network_summary(&bulkhead_core::NetworkRef::parse(&net).unwrap()).await.unwrap().is_none());
+    type_into(&client, "[data-testid=network-create-gateway]", &format!("10.232.{third}.1")).await;
+    click(&client, "[data-testid=network-create-save]").await;
+    let detail = wait_for(&client, "[data-testid=network-detail]", Duration::from_secs(10)).await;
+    let net_id = detail.attr("data-id").await.unwrap().expect("the network's id");
+
+    // A container from the Run form: the volume at /data, and a file written into it.
+    click(&client, "[data-testid=nav-containers]").await;
+    click(&client, "[data-testid=run-open]").await;
+    wait_for(&client, "[data-testid=run-dialog]", Duration::from_secs(5)).await;
+    type_into(&client, "[data-testid=run-image]", FIXTURE_IMAGE).await;
+    type_into(&client, "[data-testid=run-name]", &name).await;
+    type_into(&client, "[data-testid=run-command]", "sh -c 'echo kept > /data/note && exec sleep 600'").await;
+    // On the network made above, chosen in the form.
+    client.find(Locator::Css("[data-testid=run-network]")).await.unwrap().select_by_value(&net).await.unwrap();
+    click(&client, "[data-testid=run-add-mount]").await;
+    type_into(&client, "[data-testid=run-mount-0-source]", &vol).await;
+    type_into(&client, "[data-testid=run-mount-0-target]", "/data").await;
+    click(&client, "[data-testid=run-advanced]").await;
+    click(&client, "[data-testid=run-add-label]").await;
+    type_into(&client, "[data-testid=run-label-0]", &label).await;
+    wait_for(&client, "[data-testid=run-submit]:not([disabled])", Duration::from_secs(5)).await.click().await.unwrap();
+    let detail = wait_for(&client, "[data-testid=container-detail]", Duration::from_secs(15)).await;
+    let id = detail.attr("data-id").await.unwrap().expect("the container's id");
+    cleanup.container(&id);
+
+    // The volume's page names it under "used by", read-write at /data.
+    click(&client, "[data-testid=nav-volumes]").await;
+    let row = wait_for(
+        &client,
+        &format!("[data-testid=volume-row][data-name='{vol}'] [data-testid=volume-used-by]"),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(row.text().await.unwrap(), "1 container");
+    click(&client, &format!("[data-testid=volume-row][data-name='{vol}'] td.name")).await;
+    let user = wait_for(&client, &format!("[data-testid=volume-user][data-id='{id}']"), Duration::from_secs(10)).await;
+    let text = user.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(text.contains(&name) && text.contains("at /data") && text.contains("read-write"), "{text}");
+    screenshot(&client, "volume-detail").await;
+    // Removing it now is refused, naming the container (no confirmation for what cannot go).
+    click(&client, "[data-testid=volume-remove]").await;
+    let toast = wait_for(&client, "[data-testid=toast]", Duration::from_secs(5)).await;
+    assert!(toast.text().await.unwrap().contains(&name));
+    assert!(engine.volume_summary(&bulkhead_core::VolumeRef::parse(&vol).unwrap()).await.unwrap().is_some());
+
+    // The network's page has it (the Run form put it there), with an address of the subnet.
+    click(&client, "[data-testid=nav-networks]").await;
+    click(&client, &format!("[data-testid=network-row][data-id='{net_id}'] td.name")).await;
+    let member = format!("[data-testid=network-member][data-id='{id}']");
+    let ip = wait_for(&client, &format!("{member} [data-testid=member-ipv4]"), Duration::from_secs(10)).await;
+    assert!(ip.text().await.unwrap().starts_with(&format!("10.232.{third}.")), "an address of the network's subnet");
+    // Disconnect it there (confirming) …
+    click(&client, &format!("{member} [data-testid=member-disconnect]")).await;
+    click(&client, "[data-testid=confirm-ok]").await;
+    wait_for(&client, "[data-testid=network-members-empty]", Duration::from_secs(10)).await;
+    // … and connect it again with aliases and a fixed address.
+    wait_for(&client, "[data-testid=connect-form]", Duration::from_secs(5)).await;
+    let select = client.find(Locator::Css("[data-testid=connect-container]")).await.unwrap();
+    select.select_by_value(&id).await.unwrap();
+    type_into(&client, "[data-testid=connect-aliases]", "db, primary").await;
+    type_into(&client, "[data-testid=connect-ipv4]", &format!("10.232.{third}.9")).await;
+    click(&client, "[data-testid=connect-submit]").await;
+    wait_for(&client, &member, Duration::from_secs(10)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ip = client
+            .find(Locator::Css(&format!("{member} [data-testid=member-ipv4]")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let aliases = client
+            .find(Locator::Css(&format!("{member} [data-testid=member-aliases]")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if ip.starts_with(&format!("10.232.{third}.9")) && aliases.contains("db") && aliases.contains("primary") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the member shows its address and aliases: {ip} / {aliases}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(&client, "network-detail").await;
+    let inspect = engine.inspect_container(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap();
+    assert_eq!(inspect["NetworkSettings"]["Networks"][net.as_str()]["IPAddress"], format!("10.232.{third}.9"));
+
+    // Disconnect it from the network's page (confirming), then remove the network there.
+    click(&client, &format!("{member} [data-testid=member-disconnect]")).await;
+    click(&client, "[data-testid=confirm-ok]").await;
+    wait_for(&client, "[data-testid=network-members-empty]", Duration::from_secs(10)).await;
+    click(&client, "[data-testid=network-remove]").await;
+    click(&client, "[data-testid=confirm-ok]").await;
+    wait_for(&client, "[data-testid=networks-table]", Duration::from_secs(10)).await;
+    let gone = Instant::now() + Duration::from_secs(10);
+    while client.find(Locator::Css(&format!("[data-testid=network-row][data-id='{net_id}']"))).await.is_ok() {
+        assert!(Instant::now() < gone, "the removed network left the list");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(engine.network_summary(&bulkhead_core::NetworkRef::parse(&net_id).unwrap()).await.unwrap().is_none());
     client.close().await.unwrap();
 }

@@ -284,3 +284,35 @@ fn engine_commands_refuse_bad_input_before_anything_changes() {
     assert_eq!(after["engines"], view["engines"], "nothing was added");
     assert_eq!(after["current"], "default");
 }
+
+#[test]
+fn volume_and_network_commands_refuse_bad_input_before_the_engine() {
+    let app = app();
+    let w = window(&app, "main");
+    for (cmd, args) in [
+        ("volume_inspect", json!({ "name": "../../containers/json" })),
+        ("volume_remove", json!({ "name": "a/b" })),
+        ("volume_prune", json!({ "names": ["fine", "../x"] })),
+        ("volume_create", json!({ "volume": { "name": "../etc" } })),
+        ("volume_create", json!({ "volume": { "name": "data", "labels": ["no-equals"] } })),
+        ("network_inspect", json!({ "id": "../x" })),
+        ("network_members", json!({ "id": "a b" })),
+        ("network_remove", json!({ "id": "" })),
+        ("network_prune", json!({ "ids": ["abcd", "x/../y"] })),
+        ("network_create", json!({ "network": { "name": "web", "subnet": "10.0.0.0/99" } })),
+        ("network_create", json!({ "network": { "name": "bridge" } })),
+        ("network_connect", json!({ "id": "web", "container": "../x", "request": {} })),
+        ("network_connect", json!({ "id": "web", "container": "abcd", "request": { "aliases": ["a b"] } })),
+        ("network_connect", json!({ "id": "web", "container": "abcd", "request": { "ipv4": "fd00::1" } })),
+        ("network_disconnect", json!({ "id": "web", "container": "a/b" })),
+    ] {
+        let err = invoke(&w, cmd, args.clone()).unwrap_err();
+        assert_kind(&err, "invalidArgument");
+    }
+    assert!(invoke(&w, "volume_prune_plan", json!({ "mode": "everything" })).is_err(), "an unknown mode is refused");
+    let other = window(&app, "other");
+    for cmd in ["volume_create", "volume_remove", "network_create", "network_connect", "network_prune"] {
+        let err = invoke(&other, cmd, json!({ "name": "x", "id": "x" })).unwrap_err();
+        assert!(err.to_string().contains("not allowed"), "{cmd} from another window: {err}");
+    }
+}

@@ -624,6 +624,9 @@ fn alerts_are_raised_for_starts_with_critical_isolation_findings_only() {
         status: String::new(),
         ports: vec![],
         created: 0,
+        mounts: vec![],
+        networks: vec![],
+        network_mode: String::new(),
     };
     let mut t = StartTracker::default();
     let snapshot = ListEvent::Snapshot {
@@ -639,6 +642,8 @@ fn alerts_are_raised_for_starts_with_critical_isolation_findings_only() {
         },
         containers: vec![summary("a", ContainerState::Running)],
         images: vec![],
+        volumes: vec![],
+        networks: vec![],
     };
     assert!(t.observe(&snapshot).is_empty(), "already running at start: no alert");
     assert!(t.observe(&ListEvent::ContainerChanged(summary("a", ContainerState::Running))).is_empty(), "still running");

@@ -120,6 +120,8 @@ pub struct RunRequest {
     pub no_new_privileges: bool,
     /// KEY=VALUE each.
     pub labels: Vec<String>,
+    /// `--network`: a network's name, `host`, `none`; empty: the default bridge.
+    pub network: String,
 }
 
 impl Default for RunRequest {
@@ -147,6 +149,7 @@ impl Default for RunRequest {
             cap_drop: Vec::new(),
             no_new_privileges: false,
             labels: Vec::new(),
+            network: String::new(),
         }
     }
 }
@@ -275,6 +278,7 @@ mod tests {
             (Box::new(|r| r.env = vec!["OK=1".into(), "NOEQUALS".into()]), "env.1"),
             (Box::new(|r| r.env = vec!["=x".into()]), "env.0"),
             (Box::new(|r| r.labels = vec!["k".into()]), "labels.0"),
+            (Box::new(|r| r.network = "../networks/x".into()), "network"),
             (Box::new(|r| r.command = "echo 'open".into()), "command"),
             (
                 Box::new(|r| {
@@ -366,7 +370,8 @@ mod tests {
              --entrypoint /bin/sh busybox -c 'echo hi'",
         )
         .unwrap();
-        assert_eq!(p.unsupported, vec!["--rm", "--privileged", "--network host"]);
+        assert_eq!(p.unsupported, vec!["--rm", "--privileged"]);
+        assert_eq!(p.request.network, "host");
         let r = p.request;
         assert!(!r.detach);
         assert_eq!(r.env, vec!["A=1"]);

@@ -4,8 +4,6 @@ use super::*;
 
 /// Flags of `docker run` that take a value but that the form does not support.
 const UNSUPPORTED_WITH_VALUE: &[&str] = &[
-    "--network",
-    "--net",
     "--hostname",
     "-h",
     "--add-host",
@@ -136,6 +134,7 @@ pub fn parse_command(line: &str) -> Result<ParsedRun> {
                 req.ports.push(parse_publish(&spec)?);
             }
             "--pids-limit" => req.pids_limit = value("--pids-limit")?,
+            "--network" | "--net" => req.network = value("--network")?,
             "-m" | "--memory" => req.memory = value("--memory")?,
             "--cpus" => req.cpus = value("--cpus")?,
             "--entrypoint" => req.entrypoint = shell::quote(&value("--entrypoint")?),

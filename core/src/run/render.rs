@@ -25,6 +25,7 @@ pub fn render(req: &RunRequest) -> String {
         }
     };
     opt("--name", &req.name);
+    opt("--network", &req.network);
     for p in &req.ports {
         if p.container_port.trim().is_empty() {
             continue;

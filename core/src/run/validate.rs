@@ -206,6 +206,22 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
             Err(m) => errors.add(format!("env.{i}"), format!("{m}: write NAME=value.")),
         }
     }
+    let network = match req.network.trim() {
+        "" => None,
+        n if crate::refs::NetworkRef::parse(n).is_ok() => {
+            if n == "host" {
+                warnings.add(
+                    "network",
+                    "--network host: the container shares this host's network; every port it listens on is open on the host, published or not.",
+                );
+            }
+            Some(n.to_owned())
+        }
+        _ => {
+            errors.add("network", "Not a network: choose one of the list, host or none.");
+            None
+        }
+    };
     let mut labels = HashMap::new();
     for (i, l) in req.labels.iter().enumerate() {
         if l.trim().is_empty() {
@@ -330,6 +346,7 @@ pub fn plan(req: &RunRequest) -> (std::result::Result<RunPlan, Vec<FieldIssue>>,
             readonly_rootfs: Some(req.read_only),
             cap_drop: (!cap_drop.is_empty()).then_some(cap_drop),
             security_opt: req.no_new_privileges.then(|| vec!["no-new-privileges:true".to_owned()]),
+            network_mode: network,
             ..Default::default()
         }),
         ..Default::default()

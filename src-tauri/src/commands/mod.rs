@@ -4,9 +4,11 @@ pub mod containers;
 pub mod engine;
 pub mod exec;
 pub mod images;
+pub mod networks;
 pub mod run;
 pub mod security;
 pub mod system;
+pub mod volumes;
 
 /// What a native chooser answered, as a path the webview can show; `None` when cancelled.
 pub(crate) async fn chosen(

@@ -48,3 +48,10 @@ export function absoluteTime(unixSecs: number): string {
 }
 
 export const shortImageId = (id: string) => (id.startsWith('sha256:') ? id.slice(7) : id).slice(0, 12);
+
+/** The non-blank lines of a text box (KEY=VALUE lists), trimmed. */
+export const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, containerMatches, emptyLists, imageMatches, usage } from './lists';
-import type { ContainerSummary, EngineStatus, ImageSummary } from './api';
+import { applyEvent, containerMatches, emptyLists, imageMatches, networkUsers, usage, volumeUsage, volumeUsers } from './lists';
+import type { ContainerSummary, EngineStatus, ImageSummary, NetworkSummary, VolumeSummary } from './api';
 
 const status: EngineStatus = {
   state: 'connected', engine: 'default', product: 'Docker', endpoint: 'unix:///var/run/docker.sock', apiVersion: '1.41',
@@ -9,7 +9,7 @@ const status: EngineStatus = {
 const c = (over: Partial<ContainerSummary>): ContainerSummary => ({
   id: 'abcd1234'.repeat(8), shortId: 'abcd1234abcd', name: 'web', image: 'busybox:latest',
   imageId: 'sha256:' + 'ee'.repeat(32), command: 'sleep 1000', state: 'running', status: 'Up 1 second',
-  ports: [], created: 100, ...over,
+  ports: [], created: 100, mounts: [], networks: [], networkMode: 'default', ...over,
 });
 const img = (over: Partial<ImageSummary>): ImageSummary => ({
   id: 'sha256:' + 'ee'.repeat(32), shortId: 'eeeeeeeeeeee', repoTags: ['busybox:latest'], repoDigests: [],
@@ -18,7 +18,7 @@ const img = (over: Partial<ImageSummary>): ImageSummary => ({
 
 describe('applyEvent', () => {
   it('replaces everything on a snapshot and applies changes after it', () => {
-    let s = applyEvent(emptyLists(), { event: 'snapshot', data: { status, containers: [c({})], images: [img({})] } });
+    let s = applyEvent(emptyLists(), { event: 'snapshot', data: { status, containers: [c({})], images: [img({})], volumes: [], networks: [] } });
     expect(s.containers).toHaveLength(1);
     const newer = c({ id: '1111'.repeat(16), name: 'db', created: 200 });
     s = applyEvent(s, { event: 'containerChanged', data: newer });
@@ -35,7 +35,7 @@ describe('applyEvent', () => {
   });
 
   it('does not mutate the previous state', () => {
-    const s0 = applyEvent(emptyLists(), { event: 'snapshot', data: { status, containers: [c({})], images: [] } });
+    const s0 = applyEvent(emptyLists(), { event: 'snapshot', data: { status, containers: [c({})], images: [], volumes: [], networks: [] } });
     const s1 = applyEvent(s0, { event: 'containerRemoved', data: { id: c({}).id } });
     expect(s0.containers).toHaveLength(1);
     expect(s1.containers).toHaveLength(0);
@@ -67,5 +67,40 @@ describe('filter box', () => {
     const u = usage([c({}), c({ id: 'x' }), c({ id: 'y', imageId: 'sha256:other' })]);
     expect(u.get(img({}).id)).toBe(2);
     expect(u.get('sha256:other')).toBe(1);
+  });
+});
+
+const vol = (name: string): VolumeSummary => ({ name, anonymous: false, shortName: name, driver: 'local', scope: 'local', mountpoint: '', labels: [], options: [], created: 0 });
+const net = (id: string, name: string): NetworkSummary => ({
+  id, shortId: id.slice(0, 12), name, driver: 'bridge', scope: 'local', subnets: [], ipv6: false, internal: false, attachable: false,
+  ingress: false, icc: true, predefined: false, labels: [], options: [], created: 0,
+});
+
+describe('volumes and networks', () => {
+  it('are kept sorted by name and removed by their key', () => {
+    let s = applyEvent(emptyLists(), { event: 'volumeChanged', data: vol('b') });
+    s = applyEvent(s, { event: 'volumeChanged', data: vol('a') });
+    s = applyEvent(s, { event: 'volumeChanged', data: { ...vol('b'), driver: 'other' } });
+    expect(s.volumes.map((v) => `${v.name}:${v.driver}`)).toEqual(['a:local', 'b:other']);
+    s = applyEvent(s, { event: 'volumeRemoved', data: { name: 'a' } });
+    expect(s.volumes.map((v) => v.name)).toEqual(['b']);
+    s = applyEvent(s, { event: 'networkChanged', data: net('n2', 'zeta') });
+    s = applyEvent(s, { event: 'networkChanged', data: net('n1', 'alpha') });
+    expect(s.networks.map((n) => n.name)).toEqual(['alpha', 'zeta']);
+    s = applyEvent(s, { event: 'networkRemoved', data: { id: 'n2' } });
+    expect(s.networks.map((n) => n.id)).toEqual(['n1']);
+  });
+
+  it('know who uses them from the containers list', () => {
+    const m = (name: string | null, destination: string, rw = true) => ({ kind: name ? 'volume' : 'bind', name, source: '', destination, rw });
+    const list = [
+      c({ id: 'stopped', name: 'b-stopped', state: 'exited', mounts: [m('v', '/data', false)] }),
+      c({ id: 'up', name: 'a-up', mounts: [m('v', '/srv'), m('v', '/again'), m(null, '/v')], networks: [{ network: 'alpha', networkId: 'n1', ipv4: '10.0.0.2', ipv6: '' }] }),
+    ];
+    const users = volumeUsers('v', list);
+    expect(users.map((u) => `${u.container.id}:${u.destination}:${u.readOnly}`)).toEqual(['up:/srv:false', 'up:/again:false', 'stopped:/data:true']);
+    expect(volumeUsage(list).get('v')).toBe(2);
+    expect(networkUsers(net('n1', 'alpha'), list).map((u) => `${u.container.id}:${u.ipv4}`)).toEqual(['up:10.0.0.2']);
+    expect(networkUsers(net('n9', 'other'), list)).toEqual([]);
   });
 });

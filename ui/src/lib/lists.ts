@@ -1,14 +1,16 @@
 // The live lists, as pure functions: the reducer that applies the backend's events, the filter
 // box's matcher and the small derivations the tables show.
-import type { ContainerSummary, EngineStatus, ImageSummary, ListEvent } from './api';
+import type { ContainerSummary, EngineStatus, ImageSummary, ListEvent, NetworkSummary, VolumeSummary } from './api';
 
 export interface Lists {
   status: EngineStatus | null;
   containers: ContainerSummary[];
   images: ImageSummary[];
+  volumes: VolumeSummary[];
+  networks: NetworkSummary[];
 }
 
-export const emptyLists = (): Lists => ({ status: null, containers: [], images: [] });
+export const emptyLists = (): Lists => ({ status: null, containers: [], images: [], volumes: [], networks: [] });
 
 const byCreatedDesc = <T extends { created: number; id: string }>(a: T, b: T) =>
   b.created - a.created || a.id.localeCompare(b.id);
@@ -21,11 +23,19 @@ function upsert<T extends { id: string; created: number }>(list: T[], item: T): 
   return next;
 }
 
+/** Inserts or replaces by a key, keeping the list sorted by name. */
+function upsertByName<T extends { name: string }>(list: T[], item: T, key: (x: T) => string): T[] {
+  const i = list.findIndex((x) => key(x) === key(item));
+  const next = i === -1 ? [...list, item] : list.slice();
+  if (i !== -1) next[i] = item;
+  return i === -1 ? next.sort((a, b) => a.name.localeCompare(b.name)) : next;
+}
+
 /** Applies one event from the backend; returns a new Lists (the old one is not touched). */
 export function applyEvent(s: Lists, ev: ListEvent): Lists {
   switch (ev.event) {
     case 'snapshot':
-      return { status: ev.data.status, containers: ev.data.containers, images: ev.data.images };
+      return { status: ev.data.status, containers: ev.data.containers, images: ev.data.images, volumes: ev.data.volumes, networks: ev.data.networks };
     case 'status':
       return { ...s, status: ev.data };
     case 'containerChanged':
@@ -36,6 +46,14 @@ export function applyEvent(s: Lists, ev: ListEvent): Lists {
       return { ...s, images: upsert(s.images, ev.data) };
     case 'imageRemoved':
       return { ...s, images: s.images.filter((i) => i.id !== ev.data.id) };
+    case 'volumeChanged':
+      return { ...s, volumes: upsertByName(s.volumes, ev.data, (v) => v.name) };
+    case 'volumeRemoved':
+      return { ...s, volumes: s.volumes.filter((v) => v.name !== ev.data.name) };
+    case 'networkChanged':
+      return { ...s, networks: upsertByName(s.networks, ev.data, (n) => n.id) };
+    case 'networkRemoved':
+      return { ...s, networks: s.networks.filter((n) => n.id !== ev.data.id) };
   }
 }
 
@@ -66,4 +84,47 @@ export function usage(containers: ContainerSummary[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const c of containers) m.set(c.imageId, (m.get(c.imageId) ?? 0) + 1);
   return m;
+}
+
+/** A container that mounts a volume, and how. */
+export interface VolumeUse {
+  container: ContainerSummary;
+  destination: string;
+  readOnly: boolean;
+}
+
+/** The containers (running or not) that mount the volume `name`: running ones first. */
+export function volumeUsers(name: string, containers: ContainerSummary[]): VolumeUse[] {
+  const out: VolumeUse[] = [];
+  for (const c of containers) for (const m of c.mounts) if (m.name === name) out.push({ container: c, destination: m.destination, readOnly: !m.rw });
+  return out.sort((a, b) => Number(b.container.state === 'running') - Number(a.container.state === 'running') || a.container.name.localeCompare(b.container.name));
+}
+
+/** How many containers use each volume, by name. */
+export function volumeUsage(containers: ContainerSummary[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const c of containers) for (const name of new Set(c.mounts.map((x) => x.name).filter((n): n is string => !!n))) m.set(name, (m.get(name) ?? 0) + 1);
+  return m;
+}
+
+/** The containers on a network, with their endpoint on it. */
+export function networkUsers(n: NetworkSummary, containers: ContainerSummary[]) {
+  const out: { container: ContainerSummary; ipv4: string; ipv6: string }[] = [];
+  for (const c of containers) {
+    const e = c.networks.find((x) => x.networkId === n.id || (!x.networkId && x.network === n.name));
+    if (e) out.push({ container: c, ipv4: e.ipv4, ipv6: e.ipv6 });
+  }
+  return out.sort((a, b) => a.container.name.localeCompare(b.container.name));
+}
+
+export function volumeMatches(v: VolumeSummary, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  return v.name.toLowerCase().includes(q) || v.driver.toLowerCase().includes(q) || v.labels.some((l) => `${l.key}=${l.value}`.toLowerCase().includes(q)) || (v.anonymous && 'anonymous'.includes(q));
+}
+
+export function networkMatches(n: NetworkSummary, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  return n.name.toLowerCase().includes(q) || n.driver.toLowerCase().includes(q) || idMatches(n.id, q) || n.subnets.some((s) => s.subnet.includes(q));
 }

@@ -26,6 +26,7 @@ export function emptyRequest(image = ''): RunRequest {
     capDrop: [],
     noNewPrivileges: false,
     labels: [],
+    network: "",
   };
 }
 

@@ -7,7 +7,7 @@ import { render, waitFor } from '@testing-library/svelte';
 import containerInspect from '../test-fixtures/container-inspect.json';
 import imageInspect from '../test-fixtures/image-inspect.json';
 import audit from '../test-fixtures/audit.json';
-import type { ContainerSummary, EngineStatus, ImageSummary } from '../lib/api';
+import type { ContainerSummary, EngineStatus, ImageSummary, NetworkSummary, VolumeSummary } from '../lib/api';
 
 // A right-to-left override (reads "evilexe.jpg"), a screen clear, a bell, a C1 CSI, a newline,
 // a zero-width direction mark, an isolate, and markup.
@@ -21,9 +21,23 @@ const imageId = 'sha256:' + 'cd34'.repeat(16);
 const status = {
   state: 'connected', endpoint: `unix:///run/${HOSTILE}.sock`, apiVersion: '1.41', engineApiVersion: '1.41', engineVersion: `20.10 ${HOSTILE}`, error: null,
 };
+const netId = 'ef56'.repeat(16);
 const summary = {
   id, shortId: id.slice(0, 12), name: `web${HOSTILE}`, image: `busybox${HOSTILE}`, imageId, command: `sh -c ${HOSTILE}`,
   state: 'running', status: `Up ${HOSTILE}`, ports: [{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }], created: 1,
+  mounts: [{ kind: 'volume', name: `data${HOSTILE}`, source: `/var/lib/docker/volumes/${HOSTILE}`, destination: `/data${HOSTILE}`, rw: true }],
+  networks: [{ network: `net${HOSTILE}`, networkId: netId, ipv4: `10.0.0.2${HOSTILE}`, ipv6: '' }],
+  networkMode: `net${HOSTILE}`,
+};
+const kv = [{ key: `key${HOSTILE}`, value: HOSTILE }];
+const volume = {
+  name: `data${HOSTILE}`, anonymous: false, shortName: `data${HOSTILE}`, driver: `local${HOSTILE}`, scope: 'local',
+  mountpoint: `/var/lib/docker/volumes/${HOSTILE}`, labels: kv, options: kv, created: 1,
+};
+const network = {
+  id: netId, shortId: netId.slice(0, 12), name: `net${HOSTILE}`, driver: 'bridge', scope: 'local',
+  subnets: [{ subnet: `10.0.0.0/24${HOSTILE}`, gateway: `10.0.0.1${HOSTILE}`, ipRange: '', ipv6: false }],
+  ipv6: false, internal: false, attachable: false, ingress: false, icc: true, predefined: false, labels: kv, options: kv, created: 1,
 };
 const image = { id: imageId, shortId: imageId.slice(7, 19), repoTags: [`busybox:${HOSTILE}`], repoDigests: [], size: 1000, created: 1, dangling: false };
 
@@ -57,7 +71,7 @@ const hostileAudit = {
 const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
   engine_status: () => status,
   watch_lists: (args) => {
-    (args.onEvent as { onmessage: (e: unknown) => void }).onmessage({ event: 'snapshot', data: { status, containers: [summary], images: [image] } });
+    (args.onEvent as { onmessage: (e: unknown) => void }).onmessage({ event: 'snapshot', data: { status, containers: [summary], images: [image], volumes: [volume], networks: [network] } });
   },
   engines_list: () => ({
     engines: [
@@ -85,6 +99,9 @@ const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
   container_stats: () => 1,
   container_logs: () => 2,
   stream_stop: () => true,
+  volume_inspect: () => ({ Name: `data${HOSTILE}`, Labels: { [`key${HOSTILE}`]: HOSTILE } }),
+  network_inspect: () => ({ Name: `net${HOSTILE}`, Labels: { [`key${HOSTILE}`]: HOSTILE } }),
+  network_members: () => [{ containerId: id, containerName: `web${HOSTILE}`, ipv4: `10.0.0.2/24${HOSTILE}`, ipv6: '', mac: HOSTILE, aliases: [`db${HOSTILE}`] }],
 };
 
 vi.mock('@tauri-apps/api/core', () => ({
@@ -106,6 +123,10 @@ const { default: ImageDetail } = await import('./ImageDetail.svelte');
 const { default: SystemView } = await import('./SystemView.svelte');
 const { default: SecurityView } = await import('./SecurityView.svelte');
 const { default: EngineDown } = await import('../lib/components/EngineDown.svelte');
+const { default: VolumesView } = await import('./VolumesView.svelte');
+const { default: VolumeDetail } = await import('./VolumeDetail.svelte');
+const { default: NetworksView } = await import('./NetworksView.svelte');
+const { default: NetworkDetail } = await import('./NetworkDetail.svelte');
 const { default: EngineSwitcher } = await import('../lib/components/EngineSwitcher.svelte');
 
 /** What a user can read in the rendered view: its text and every attribute value. */
@@ -124,7 +145,7 @@ function expectNeutral(root: HTMLElement) {
   expect(root.textContent).toContain(SHOWN);
 }
 
-let lists: { status: EngineStatus; containers: ContainerSummary[]; images: ImageSummary[] };
+let lists: { status: EngineStatus; containers: ContainerSummary[]; images: ImageSummary[]; volumes: VolumeSummary[]; networks: NetworkSummary[] };
 beforeAll(async () => {
   lists = await new Promise((resolve) => {
     void api.watchLists((e) => {
@@ -138,6 +159,20 @@ describe('hostile engine text is neutralised in every view', () => {
     expect(lists.containers[0].name).toContain(SHOWN);
     expectNeutral(render(ContainersView, { containers: lists.containers }).container);
     expectNeutral(render(ImagesView, { images: lists.images, containers: lists.containers }).container);
+    expectNeutral(render(VolumesView, { volumes: lists.volumes, containers: lists.containers }).container);
+    expectNeutral(render(NetworksView, { networks: lists.networks, containers: lists.containers }).container);
+  });
+
+  it('a volume: labels, options, who uses it, where', async () => {
+    const view = render(VolumeDetail, { volume: lists.volumes[0], containers: lists.containers, onback: () => {} });
+    await waitFor(() => expect(view.container.textContent).toContain(`at /data${SHOWN}`));
+    expectNeutral(view.container);
+  });
+
+  it('a network: subnets, labels, its members with their aliases', async () => {
+    const view = render(NetworkDetail, { network: lists.networks[0], containers: lists.containers, onback: () => {} });
+    await waitFor(() => expect(view.container.textContent).toContain(`db${SHOWN}`));
+    expectNeutral(view.container);
   });
 
   it('the container overview and its inspect tree (keys too)', async () => {

@@ -35,6 +35,16 @@ import type { HardenOutcome } from './bindings/HardenOutcome';
 import type { EnginesView } from './bindings/EnginesView';
 import type { EngineEntry } from './bindings/EngineEntry';
 import type { AddEngine } from './bindings/AddEngine';
+import type { NewVolume } from './bindings/NewVolume';
+import type { VolumeSummary } from './bindings/VolumeSummary';
+import type { VolumeSize } from './bindings/VolumeSize';
+import type { VolumePruneMode } from './bindings/VolumePruneMode';
+import type { VolumePrunePlan } from './bindings/VolumePrunePlan';
+import type { NewNetwork } from './bindings/NewNetwork';
+import type { NetworkSummary } from './bindings/NetworkSummary';
+import type { NetworkMember } from './bindings/NetworkMember';
+import type { NetworkPrunePlan } from './bindings/NetworkPrunePlan';
+import type { ConnectRequest } from './bindings/ConnectRequest';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -94,6 +104,20 @@ export type { EnginesView } from './bindings/EnginesView';
 export type { EngineEntry } from './bindings/EngineEntry';
 export type { EngineSource } from './bindings/EngineSource';
 export type { AddEngine } from './bindings/AddEngine';
+export type { MountSummary } from './bindings/MountSummary';
+export type { NetworkEndpoint } from './bindings/NetworkEndpoint';
+export type { KeyValue } from './bindings/KeyValue';
+export type { NewVolume } from './bindings/NewVolume';
+export type { VolumeSummary } from './bindings/VolumeSummary';
+export type { VolumeSize } from './bindings/VolumeSize';
+export type { VolumePruneMode } from './bindings/VolumePruneMode';
+export type { VolumePrunePlan } from './bindings/VolumePrunePlan';
+export type { NewNetwork } from './bindings/NewNetwork';
+export type { NetworkSummary } from './bindings/NetworkSummary';
+export type { NetworkMember } from './bindings/NetworkMember';
+export type { NetworkPrunePlan } from './bindings/NetworkPrunePlan';
+export type { ConnectRequest } from './bindings/ConnectRequest';
+export type { Subnet } from './bindings/Subnet';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -196,6 +220,23 @@ export const api = {
   imagePrunePlan: (mode: PruneMode) => call<PrunePlan>('image_prune_plan', { mode }),
   imagePrune: (ids: string[]) => call<PruneResult>('image_prune', { ids }),
   pickFolder: () => call<string | null>('pick_folder'),
+
+  volumeInspect: (name: string) => call<unknown>('volume_inspect', { name }),
+  volumeCreate: (volume: NewVolume) => call<VolumeSummary>('volume_create', { volume }),
+  /** Refused (conflict) while a container, running or not, uses it. */
+  volumeRemove: (name: string) => call<void>('volume_remove', { name }),
+  /** Every volume's size: the engine walks their files (slow on big hosts). */
+  volumeSizes: () => call<VolumeSize[]>('volume_sizes'),
+  volumePrunePlan: (mode: VolumePruneMode) => call<VolumePrunePlan>('volume_prune_plan', { mode }),
+  volumePrune: (names: string[]) => call<PruneResult>('volume_prune', { names }),
+  networkInspect: (id: string) => call<unknown>('network_inspect', { id }),
+  networkMembers: (id: string) => call<NetworkMember[]>('network_members', { id }),
+  networkCreate: (network: NewNetwork) => call<NetworkSummary>('network_create', { network }),
+  networkRemove: (id: string) => call<void>('network_remove', { id }),
+  networkPrunePlan: () => call<NetworkPrunePlan>('network_prune_plan'),
+  networkPrune: (ids: string[]) => call<PruneResult>('network_prune', { ids }),
+  networkConnect: (id: string, container: string, request: ConnectRequest) => call<void>('network_connect', { id, container, request }),
+  networkDisconnect: (id: string, container: string) => call<void>('network_disconnect', { id, container }),
   /** A native file chooser for a TLS file of "Add an engine…"; `null` when cancelled. */
   pickFile: (what: 'ca' | 'cert' | 'key') => call<string | null>('pick_file', { what }),
 

@@ -2,9 +2,11 @@
 import type { ContainerSummary } from "./ContainerSummary";
 import type { EngineStatus } from "./EngineStatus";
 import type { ImageSummary } from "./ImageSummary";
+import type { NetworkSummary } from "./NetworkSummary";
+import type { VolumeSummary } from "./VolumeSummary";
 
 /**
  * What the list watcher sends: a full snapshot first (and after every reconnect or when a
  * listener fell behind), then changes.
  */
-export type ListEvent = { "event": "status", "data": EngineStatus } | { "event": "snapshot", "data": { status: EngineStatus, containers: Array<ContainerSummary>, images: Array<ImageSummary>, } } | { "event": "containerChanged", "data": ContainerSummary } | { "event": "containerRemoved", "data": { id: string, } } | { "event": "imageChanged", "data": ImageSummary } | { "event": "imageRemoved", "data": { id: string, } };
+export type ListEvent = { "event": "status", "data": EngineStatus } | { "event": "snapshot", "data": { status: EngineStatus, containers: Array<ContainerSummary>, images: Array<ImageSummary>, volumes: Array<VolumeSummary>, networks: Array<NetworkSummary>, } } | { "event": "containerChanged", "data": ContainerSummary } | { "event": "containerRemoved", "data": { id: string, } } | { "event": "imageChanged", "data": ImageSummary } | { "event": "imageRemoved", "data": { id: string, } } | { "event": "volumeChanged", "data": VolumeSummary } | { "event": "volumeRemoved", "data": { name: string, } } | { "event": "networkChanged", "data": NetworkSummary } | { "event": "networkRemoved", "data": { id: string, } };

@@ -70,4 +70,8 @@ noNewPrivileges: boolean,
 /**
  * KEY=VALUE each.
  */
-labels: Array<string>, };
+labels: Array<string>, 
+/**
+ * `--network`: a network's name, `host`, `none`; empty: the default bridge.
+ */
+network: string, };
