@@ -17,6 +17,7 @@ use crate::model::*;
 use crate::networks::{ConnectRequest, NetworkMember, NetworkPrunePlan, NetworkSummary, NewNetwork, Subnet};
 use crate::run::{FieldIssue, MountRequest, ParsedRun, PortRequest, RestartPolicy, RunCheck, RunOutcome, RunRequest};
 use crate::stats::StatsSample;
+use crate::volume_data::{EntryKind, TransferEvent, VolumeEntry, VolumeListing};
 use crate::volumes::{KeyValue, NewVolume, VolumePruneMode, VolumePrunePlan, VolumeSize, VolumeSummary};
 use ts_rs::{Config, TS};
 
@@ -48,6 +49,10 @@ pub fn all() -> Vec<(String, String)> {
         render::<NewNetwork>(&cfg),
         render::<ConnectRequest>(&cfg),
         render::<NetworkPrunePlan>(&cfg),
+        render::<EntryKind>(&cfg),
+        render::<VolumeEntry>(&cfg),
+        render::<VolumeListing>(&cfg),
+        render::<TransferEvent>(&cfg),
         render::<ImageSummary>(&cfg),
         render::<ConnectionState>(&cfg),
         render::<EngineStatus>(&cfg),

@@ -437,6 +437,49 @@ pub(crate) async fn head_status(t: &Transport, api: ApiVersion, path_and_query: 
     Ok(send(t, req).await?.status().as_u16())
 }
 
+/// One header of a `HEAD` answer (e.g. a path's stat in a container), or the engine's error.
+pub(crate) async fn head_header(
+    t: &Transport,
+    api: ApiVersion,
+    path_and_query: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    let req = request(api, "HEAD", path_and_query, &[], empty())?;
+    let resp = send(t, req).await?;
+    if !resp.status().is_success() {
+        let status = resp.status().as_u16();
+        return Err(engine_says(status, b""));
+    }
+    Ok(resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned))
+}
+
+/// `PUT` with a streamed body (a tar into a container). There is no deadline: the engine
+/// answers once the whole upload is in, however long that takes; a failed upload is the
+/// engine's error, typed.
+pub(crate) async fn put_stream(
+    t: &Transport,
+    api: ApiVersion,
+    path_and_query: &str,
+    content_type: &str,
+    body: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+) -> Result<()> {
+    use futures_util::StreamExt;
+    let frames: Pin<Box<dyn Stream<Item = std::io::Result<hyper::body::Frame<Bytes>>> + Send>> =
+        Box::pin(body.map(|r| r.map(hyper::body::Frame::data)));
+    let req = request(
+        api,
+        "PUT",
+        path_and_query,
+        &[("Content-Type", content_type.to_owned())],
+        Either::Right(http_body_util::StreamBody::new(frames)),
+    )?;
+    let resp = t.send(req).await.map_err(|e| t.error(&e))?;
+    if !resp.status().is_success() {
+        return Err(error_from(t, resp).await);
+    }
+    Ok(())
+}
+
 /// `GET` on a pooled connection; the whole body (at most `MAX_BODY`), or a typed error.
 pub(crate) async fn get(t: &Transport, api: ApiVersion, path_and_query: &str) -> Result<Vec<u8>> {
     get_limited(t, api, path_and_query, MAX_BODY).await

@@ -26,6 +26,7 @@ pub mod system;
 pub mod text;
 pub mod time;
 mod transport;
+pub mod volume_data;
 pub mod volumes;
 pub mod watch;
 

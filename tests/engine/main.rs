@@ -16,5 +16,6 @@ mod remote;
 mod security;
 mod ssh;
 mod tls;
+mod volume_data;
 mod volumes;
 mod watch;

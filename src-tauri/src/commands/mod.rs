@@ -23,3 +23,27 @@ pub(crate) async fn chosen(
         None => Ok(None),
     }
 }
+
+/// A native save dialog shown by the backend (the path never comes from the webview); `None`
+/// when the user cancels. `archive`: offer the .tar.gz filter.
+pub(crate) async fn save_path<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    title: &str,
+    suggested: &str,
+    archive: bool,
+) -> Result<Option<std::path::PathBuf>, bulkhead_core::Error> {
+    use tauri::Manager;
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut dialog = app.dialog().file().set_title(title).set_file_name(suggested);
+    if let Ok(home) = app.path().home_dir() {
+        dialog = dialog.set_directory(home);
+    }
+    if archive {
+        dialog = dialog.add_filter("tar.gz", &["gz", "tgz"]);
+    }
+    dialog.save_file(move |p| {
+        let _ = tx.send(p);
+    });
+    Ok(chosen(rx, "file").await?.map(std::path::PathBuf::from))
+}
