@@ -1185,7 +1185,8 @@ async fn bench_switch_engines_to_first_painted_row() {
 }
 
 /// Volumes and networks in the real window: a volume made with its dialog, a container that
-/// mounts it from the Run form (on a network chosen there) shown under "used by"; a network
+/// mounts it from the Run form (on a network chosen there) shown under "used by", the file it
+/// wrote browsed and the volume exported through the native save dialog; a network
 /// made with its dialog, a running container connected from the network's page with an alias
 /// and a fixed address, shown with both; in-use removal refused with the holder named; both
 /// removed through the app's own paths.
@@ -1273,6 +1274,29 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
     assert!(toast.text().await.unwrap().contains(&name));
     assert!(engine.volume_summary(&bulkhead_core::VolumeRef::parse(&vol).unwrap()).await.unwrap().is_some());
 
+    // Its files: the note the container wrote, read-only; then the whole volume exported to a
+    // .tar.gz where the native save dialog says (the app warns that a running container uses it).
+    click(&client, "[data-testid=volume-tab-files]").await;
+    let note = wait_for(&client, "[data-testid=volume-file][data-name=note]", Duration::from_secs(15)).await;
+    assert_eq!(note.attr("data-kind").await.unwrap().as_deref(), Some("file"));
+    screenshot(&client, "volume-files").await;
+    let out = tempfile::tempdir().unwrap();
+    let archive = out.path().join("exported.tar.gz");
+    click(&client, "[data-testid=volume-export]").await;
+    answer_file_chooser(&display, "Export the volume", Answer::Path(&archive.display().to_string())).await;
+    wait_for(&client, "[data-testid=transfer][data-state=done]", Duration::from_secs(30)).await;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(&archive).unwrap()));
+    let mut found = None;
+    for e in tar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().ends_with("note") {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut e, &mut text).unwrap();
+            found = Some(text);
+        }
+    }
+    assert_eq!(found.as_deref(), Some("kept\n"), "the export holds the note the container wrote");
+
     // The network's page has it (the Run form put it there), with an address of the subnet.
     click(&client, "[data-testid=nav-networks]").await;
     click(&client, &format!("[data-testid=network-row][data-id='{net_id}'] td.name")).await;
@@ -1289,6 +1313,10 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
     select.select_by_value(&id).await.unwrap();
     type_into(&client, "[data-testid=connect-aliases]", "db, primary").await;
     type_into(&client, "[data-testid=connect-ipv4]", &format!("10.232.{third}.9")).await;
+    // The toasts of what went before sit over the lower right of the page: closed, as a user would.
+    for close in client.find_all(Locator::Css("[data-testid=toast] button")).await.unwrap() {
+        let _ = close.click().await;
+    }
     click(&client, "[data-testid=connect-submit]").await;
     wait_for(&client, &member, Duration::from_secs(10)).await;
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -45,6 +45,8 @@ import type { NetworkSummary } from './bindings/NetworkSummary';
 import type { NetworkMember } from './bindings/NetworkMember';
 import type { NetworkPrunePlan } from './bindings/NetworkPrunePlan';
 import type { ConnectRequest } from './bindings/ConnectRequest';
+import type { VolumeListing } from './bindings/VolumeListing';
+import type { TransferEvent } from './bindings/TransferEvent';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -118,6 +120,10 @@ export type { NetworkMember } from './bindings/NetworkMember';
 export type { NetworkPrunePlan } from './bindings/NetworkPrunePlan';
 export type { ConnectRequest } from './bindings/ConnectRequest';
 export type { Subnet } from './bindings/Subnet';
+export type { VolumeListing } from './bindings/VolumeListing';
+export type { VolumeEntry } from './bindings/VolumeEntry';
+export type { EntryKind } from './bindings/EntryKind';
+export type { TransferEvent } from './bindings/TransferEvent';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -229,6 +235,12 @@ export const api = {
   volumeSizes: () => call<VolumeSize[]>('volume_sizes'),
   volumePrunePlan: (mode: VolumePruneMode) => call<VolumePrunePlan>('volume_prune_plan', { mode }),
   volumePrune: (names: string[]) => call<PruneResult>('volume_prune', { names }),
+  /** One folder of a volume ('' is its root), read-only. */
+  volumeBrowse: (name: string, path: string) => call<VolumeListing>('volume_browse', { name, path }),
+  /** Asks where (native dialog), then streams; `null` when the user cancelled the dialog. */
+  volumeSave: (name: string, path: string, onEvent: (e: TransferEvent) => void) => call<number | null>('volume_save', { name, path, onEvent: channel(onEvent) }),
+  /** Asks for a .tar.gz (native dialog), then streams it into the empty volume. */
+  volumeImport: (name: string, onEvent: (e: TransferEvent) => void) => call<number | null>('volume_import', { name, onEvent: channel(onEvent) }),
   networkInspect: (id: string) => call<unknown>('network_inspect', { id }),
   networkMembers: (id: string) => call<NetworkMember[]>('network_members', { id }),
   networkCreate: (network: NewNetwork) => call<NetworkSummary>('network_create', { network }),
