@@ -606,3 +606,62 @@ async fn the_review_is_incremental_following_the_engines_events() {
     assert!(third.containers.iter().any(|c| c.id == ids[0] && c.name == renamed));
     assert!(third.containers.iter().all(|c| c.id != ids[2]), "the removed one is gone");
 }
+
+/// What containers share is judged over all of them: a volume written by containers of two
+/// images, a network with ICC on across two Compose projects, the default bridge.
+#[tokio::test]
+async fn the_audit_sees_shared_volumes_and_networks_across_projects() {
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let label = format!("{TEST_LABEL}={}", std::process::id());
+    let other = format!("bulkhead-test/{}:other", unique_name("img"));
+    cleanup.image(&other);
+    build_image(&other, &format!("FROM {FIXTURE_IMAGE}\nLABEL {label} purpose=other-image\n"), test_labels()).await;
+    let vol = unique_name("shared-vol");
+    cleanup.volume(&vol);
+    let net = unique_name("shared-net");
+    cleanup.network(&net);
+    engine
+        .create_network(&bulkhead_core::networks::NewNetwork {
+            name: net.clone(),
+            labels: vec![label.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let on = |project: &str, image: Option<&str>| bollard::models::ContainerCreateBody {
+        image: image.map(str::to_owned),
+        cmd: Some(vec!["sleep".into(), "300".into()]),
+        labels: Some(HashMap::from([(
+            bulkhead_core::inspect::rules::topology::PROJECT_LABEL.to_owned(),
+            project.to_owned(),
+        )])),
+        host_config: Some(HostConfig {
+            binds: Some(vec![format!("{vol}:/data")]),
+            network_mode: Some(net.clone()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let a = create_container_with(&mut cleanup, &unique_name("shop"), on("shop", None)).await;
+    let b = create_container_with(&mut cleanup, &unique_name("blog"), on("blog", Some(&other))).await;
+    let plain = create_container(&mut cleanup, &unique_name("plain"), &["sleep", "300"], None).await;
+    let refs: Vec<ContainerRef> = [&a, &b, &plain].iter().map(|i| ContainerRef::parse(i).unwrap()).collect();
+    let r = engine.audit(&AuditOptions { containers: refs, images: false }, &HostRoot::default()).await.unwrap();
+    let rules_of = |id: &str| -> Vec<String> {
+        r.containers.iter().find(|c| c.id == id).unwrap().findings.iter().map(|f| f.rule_id.clone()).collect()
+    };
+    for id in [&a, &b] {
+        let got = rules_of(id);
+        assert!(got.contains(&"container.shared-volume-rw".to_owned()), "{got:?}");
+        assert!(got.contains(&"container.icc-mixed-projects".to_owned()), "{got:?}");
+        assert!(!got.contains(&"container.default-bridge".to_owned()), "{got:?}");
+    }
+    let shop = r.containers.iter().find(|c| c.id == a).unwrap();
+    let ev = &shop.findings.iter().find(|f| f.rule_id == "container.shared-volume-rw").unwrap().evidence;
+    assert!(ev.iter().any(|e| e.contains(&vol) && e.contains(&other)), "{ev:?}");
+    let got = rules_of(&plain);
+    assert!(got.contains(&"container.default-bridge".to_owned()), "{got:?}");
+    assert!(!got.contains(&"container.shared-volume-rw".to_owned()));
+}

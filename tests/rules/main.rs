@@ -29,7 +29,7 @@ fn hardened() -> ContainerFacts {
         security_opt: vec!["no-new-privileges".into()],
         healthcheck: true,
         cap_drop: vec!["ALL".into()],
-        network_mode: "bridge".into(),
+        network_mode: "app-net".into(),
         ports: vec![PortFact {
             container_port: 80,
             protocol: "tcp".into(),
@@ -103,7 +103,10 @@ const CONTAINER_CASES: &[(&str, Mutation)] = &[
     ("container.dangerous-capabilities", |c| c.cap_add = vec!["DAC_READ_SEARCH".into()]),
     ("container.dangerous-capabilities", |c| c.cap_add = vec!["NET_ADMIN".into()]),
     ("container.added-capabilities", |c| c.cap_add = vec!["SYS_TIME".into()]),
-    ("container.sensitive-mount", |c| c.mounts[0].source = "/etc".into()),
+    ("container.sensitive-mount-writable", |c| c.mounts[0].source = "/etc".into()),
+    ("container.sensitive-mount-writable", |c| c.mounts[0].source = "/usr/bin".into()),
+    ("container.default-bridge", |c| c.network_mode = "bridge".into()),
+    ("container.default-bridge", |c| c.network_mode = "default".into()),
     ("container.sensitive-mount", |c| {
         c.mounts[0].source = "/".into();
         c.mounts[0].writable = false;
@@ -149,7 +152,16 @@ fn each_container_rule_fires_on_its_case_and_only_then() {
     }
     // Every container rule that needs no kernel or engine facts has a case.
     let covered: HashSet<&str> = CONTAINER_CASES.iter().map(|(r, _)| *r).collect();
-    let needs_context = ["container.host-userns", "container.apparmor-unconfined", "container.kernel-disagrees"];
+    // The kernel's or the engine's facts, or the other containers (core's topology tests and the
+    // live audit test cover those).
+    let needs_context = [
+        "container.host-userns",
+        "container.apparmor-unconfined",
+        "container.kernel-disagrees",
+        "container.lan-network",
+        "container.shared-volume-rw",
+        "container.icc-mixed-projects",
+    ];
     for r in rules::catalogue().into_iter().filter(|r| r.scope == Scope::Container) {
         assert!(covered.contains(r.id) || needs_context.contains(&r.id), "{} has no test case", r.id);
     }

@@ -166,6 +166,18 @@ impl Engine {
         Ok(report::container_report(facts, kernel, engine))
     }
 
+    /// One container's review with what it shares with the others (networks, volumes).
+    pub async fn review_container_shared(
+        &self,
+        c: &ContainerRef,
+        host: &HostRoot,
+        engine: Option<&EngineFacts>,
+    ) -> Result<ContainerReport> {
+        let r = self.review_container(c, host, engine).await?;
+        let (list, networks) = tokio::try_join!(self.get_json("/containers/json?all=1"), self.list_networks())?;
+        Ok(r.with_topology(&rules::topology::Topology::from_list(&list, networks)))
+    }
+
     /// Applies a one-click fix (`docker update`) to a container as it is, then reviews it again,
     /// the kernel's values re-read, so the caller sees whether it took effect.
     pub async fn apply_quick_fix(
@@ -214,8 +226,10 @@ impl Engine {
     /// The whole review: the engine, then each container (and, when asked, each image once).
     pub async fn audit(&self, opts: &AuditOptions, host: &HostRoot) -> Result<AuditReport> {
         let engine = self.engine_facts(host).await?;
+        // Every container (and network) is read even when only some are reviewed: what a
+        // container shares with the others is judged over all of them.
+        let list = self.get_json("/containers/json?all=1").await?;
         let ids: Vec<ContainerRef> = if opts.containers.is_empty() {
-            let list = self.get_json("/containers/json?all=1").await?;
             list.as_array()
                 .into_iter()
                 .flatten()
@@ -239,6 +253,8 @@ impl Engine {
                 }
             }
         }
+        let topology = rules::topology::Topology::from_list(&list, self.list_networks().await.unwrap_or_default());
+        let containers: Vec<ContainerReport> = containers.into_iter().map(|r| r.with_topology(&topology)).collect();
         let images = if opts.images { self.review_images(&containers, None).await } else { Vec::new() };
         let engine = EngineReport { findings: rules::check_engine(&engine), facts: engine };
         Ok(AuditReport::new(engine, containers, images, crate::time::now_rfc3339()))

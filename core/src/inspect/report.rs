@@ -273,6 +273,19 @@ pub fn container_report(facts: ContainerFacts, kernel: KernelFacts, engine: Opti
     }
 }
 
+impl ContainerReport {
+    /// Adds what the container shares with the others (see `rules::topology`) and scores again.
+    /// Idempotent: what an earlier topology added is replaced.
+    pub fn with_topology(mut self, t: &rules::topology::Topology) -> ContainerReport {
+        let ours = |f: &Finding| rules::topology::RULES.iter().any(|(r, _)| r.id == f.rule_id);
+        self.findings.retain(|f| !ours(f));
+        self.findings.extend(rules::check_topology(&self.facts, t));
+        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
+        (self.score, self.grade) = score(&self.findings);
+        self
+    }
+}
+
 impl AuditReport {
     pub fn new(
         engine: EngineReport,

@@ -180,6 +180,11 @@ impl Engine {
         if let Some(e) = failure {
             return Err(e);
         }
+        // What containers share (networks, volumes) is judged over all of them, each time:
+        // the cached reports are each container's own.
+        let networks = self.list_networks().await.unwrap_or_default();
+        let topology = rules::topology::Topology::from_list(&list, networks);
+        let containers: Vec<ContainerReport> = containers.into_iter().map(|r| r.with_topology(&topology)).collect();
         let images = self.review_images(&containers, Some(cache)).await;
         let engine = EngineReport { findings: rules::check_engine(&facts), facts };
         Ok(AuditReport::new(engine, containers, images, crate::time::now_rfc3339()))

@@ -21,7 +21,7 @@ pub async fn security_review(state: State<'_, AppState>, container: String) -> R
     let engine = state.watcher().engine()?;
     let host = HostRoot::from_env();
     let facts = engine.engine_facts(&host).await?;
-    engine.review_container(&c, &host, Some(&facts)).await
+    engine.review_container_shared(&c, &host, Some(&facts)).await
 }
 
 /// Applies a one-click limit (`docker update`) and returns the review re-read from the kernel.

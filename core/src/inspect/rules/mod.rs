@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod image;
 pub mod runtime;
+pub mod topology;
 
 use super::facts::{ContainerFacts, EngineFacts, ImageFacts};
 use super::host::KernelFacts;
@@ -176,6 +177,7 @@ pub fn catalogue() -> Vec<&'static Rule> {
     runtime::RULES
         .iter()
         .map(|(r, _)| r)
+        .chain(topology::RULES.iter().map(|(r, _)| r))
         .chain(image::RULES.iter().map(|(r, _)| r))
         .chain(engine::RULES.iter().map(|(r, _)| r))
         .collect()
@@ -226,6 +228,11 @@ pub fn check_container(c: &ContainerFacts, ctx: &Context) -> Vec<Finding> {
         .collect();
     sort(&mut out);
     out
+}
+
+/// Runs the rules about what a container shares with the others (networks, volumes).
+pub fn check_topology(c: &ContainerFacts, t: &topology::Topology) -> Vec<Finding> {
+    topology::RULES.iter().filter_map(|(rule, check)| check(c, t).map(|ev| Finding::new(rule, ev))).collect()
 }
 
 pub fn check_image(i: &ImageFacts) -> Vec<Finding> {

@@ -143,8 +143,8 @@ pub static RULES: &[(Rule, ContainerCheck)] = &[
             Scope::Container,
             "container.sensitive-mount",
             Severity::High,
-            "Mounts a sensitive host directory",
-            "Host system directories (/, /boot, /dev, /etc, /lib, /proc, /sys, /usr) let the container read secrets such as /etc/shadow, and when writable replace the host's programs or boot files.",
+            "Mounts a sensitive host directory read-only",
+            "Host system directories (/, /boot, /dev, /etc, /lib, /proc, /sys, /usr) let the container read secrets such as /etc/shadow and the host's whole configuration.",
             "Remove the mount, or mount only the file the program needs, read-only (-v /host/file:/path:ro).",
             Some("5.6"),
             Some("RULE #8"),
@@ -153,7 +153,7 @@ pub static RULES: &[(Rule, ContainerCheck)] = &[
             let ev: Vec<String> = c
                 .mounts
                 .iter()
-                .filter(|m| m.kind == "bind" && is_sensitive(&m.source))
+                .filter(|m| m.kind == "bind" && !m.writable && is_sensitive(&m.source))
                 .map(|m| {
                     format!(
                         "{} is mounted at {}, {}",
@@ -164,6 +164,44 @@ pub static RULES: &[(Rule, ContainerCheck)] = &[
                 })
                 .collect();
             when(!ev.is_empty(), || ev)
+        },
+    ),
+    (
+        Rule::new(
+            Scope::Container,
+            "container.sensitive-mount-writable",
+            Severity::Critical,
+            "Mounts a sensitive host directory writable",
+            "A writable /, /boot, /etc, /lib, /usr (or /dev, /proc, /sys) lets the container replace the host's programs, libraries, users or boot files: root in the container becomes root on the host at the next login, cron run or boot.",
+            "Remove the mount; if the program must read a host file, mount only that file read-only (-v /host/file:/path:ro).",
+            Some("5.6"),
+            Some("RULE #8"),
+        ),
+        |c, _| {
+            let ev: Vec<String> = c
+                .mounts
+                .iter()
+                .filter(|m| m.kind == "bind" && m.writable && is_sensitive(&m.source))
+                .map(|m| format!("{} is mounted writable at {}", m.source, m.destination))
+                .collect();
+            when(!ev.is_empty(), || ev)
+        },
+    ),
+    (
+        Rule::new(
+            Scope::Container,
+            "container.default-bridge",
+            Severity::Low,
+            "Runs on the default bridge network",
+            "Every container on Docker's default bridge can reach every other one on any port, without names to tell them apart; user-defined networks keep groups of containers apart and give them DNS names.",
+            "Create a network for the application (docker network create app) and run it there (--network app).",
+            Some("5.30"),
+            Some("RULE #5"),
+        ),
+        |c, _| {
+            when(matches!(c.network_mode.as_str(), "default" | "bridge"), || {
+                vec![format!("HostConfig.NetworkMode = {}", c.network_mode)]
+            })
         },
     ),
     (
