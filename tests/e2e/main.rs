@@ -1188,7 +1188,8 @@ async fn bench_switch_engines_to_first_painted_row() {
 /// mounts it from the Run form (on a network chosen there) shown under "used by", the file it
 /// wrote browsed and the volume exported through the native save dialog; a network
 /// made with its dialog, a running container connected from the network's page with an alias
-/// and a fixed address, shown with both; in-use removal refused with the holder named; both
+/// and a fixed address, shown with both and on the exposure map inside its network's group;
+/// in-use removal refused with the holder named; both
 /// removed through the app's own paths.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_window() {
@@ -1342,6 +1343,31 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     screenshot(&client, "network-detail").await;
+
+    // The exposure map draws it inside its network's group (reached from the Security view).
+    click(&client, "[data-testid=nav-security]").await;
+    click(&client, "[data-testid=security-map]").await;
+    wait_for(&client, &format!("[data-testid=map-container][data-id='{id}']"), Duration::from_secs(10)).await;
+    let inside: bool = client
+        .execute(
+            "const box = (el) => el.querySelector('rect').getBBox(); \
+             const c = box(document.querySelector(`[data-testid=map-container][data-id='${arguments[0]}']`)); \
+             const n = box(document.querySelector(`[data-testid=map-network][data-id='${arguments[1]}']`)); \
+             return c.x >= n.x && c.y >= n.y && c.x + c.width <= n.x + n.width && c.y + c.height <= n.y + n.height;",
+            vec![serde_json::json!(id), serde_json::json!(net_id)],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap_or(false);
+    assert!(inside, "the container is drawn inside its network's group");
+    screenshot(&client, "exposure-map").await;
+    // (WebKitWebDriver clicks an SVG group through a shape of it.)
+    click(&client, &format!("[data-testid=map-container][data-id='{id}'] rect")).await;
+    wait_for(&client, &format!("[data-testid=container-detail][data-id='{id}']"), Duration::from_secs(10)).await;
+    click(&client, "[data-testid=nav-networks]").await;
+    click(&client, &format!("[data-testid=network-row][data-id='{net_id}'] td.name")).await;
+    wait_for(&client, &member, Duration::from_secs(10)).await;
     let inspect = engine.inspect_container(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap();
     assert_eq!(inspect["NetworkSettings"]["Networks"][net.as_str()]["IPAddress"], format!("10.232.{third}.9"));
 
