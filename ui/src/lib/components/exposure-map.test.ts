@@ -33,7 +33,7 @@ describe('the exposure map at 50 containers and 10 networks', () => {
     const boxes = [...root.querySelectorAll('[data-testid=map-container], [data-testid=map-port], [data-testid=map-network-label]')];
     expect(root.querySelectorAll('[data-testid=map-container]')).toHaveLength(50);
     expect(root.querySelectorAll('[data-testid=map-port]')).toHaveLength(8);
-    expect(root.querySelectorAll('[data-testid=map-network]')).toHaveLength(11, 'ten networks and the host');
+    expect(root.querySelectorAll('[data-testid=map-network]'), 'ten networks and the host').toHaveLength(11);
     const rects = boxes.map(rect);
     for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) expect(overlap(rects[i], rects[j]), `${boxes[i].textContent} / ${boxes[j].textContent}`).toBe(false);
     for (const c of model.containers) {
