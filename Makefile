@@ -31,7 +31,7 @@ test: setup-test docker
 	@BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
 bench: setup-test docker app
-	$(CARGO) bench -p bulkhead-core --bench lists --bench containers
+	$(CARGO) bench -p bulkhead-core --bench lists --bench containers --bench storage
 	@# Remote engines: a second dockerd over SSH and TLS against the docker CLI with contexts.
 	$(CARGO) bench -p bulkhead-tests --bench engines
 	@# Into xterm.js in the real window (an ignored e2e test that prints its own bench line).
