@@ -97,14 +97,18 @@ async fn browse_save_export_and_import_round_trip_by_sha256() {
         &[format!("{}:/d", a.as_str())],
         "mkdir -p /d/sub/deeper /d/empty && echo hello > /d/sub/a.txt && head -c 300000 /dev/urandom > /d/sub/deeper/blob \
          && echo top > /d/top.txt && ln -s /etc/shadow /d/shadow-link && ln -s sub/a.txt /d/rel-link \
-         && printf x > \"/d/odd name\" && chmod 600 /d/top.txt",
+         && printf x > \"/d/odd name\" && printf y > \"/d/$(printf 'new\\nline\\033[2J')\" && chmod 600 /d/top.txt",
     )
     .await;
 
     // Browse: one level, folders first, a folder sized by what is under it, links not followed.
     let root = engine.volume_browse(&a, &VolumePath::parse("").unwrap()).await.unwrap();
     let names: Vec<&str> = root.entries.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["empty", "sub", "odd name", "rel-link", "shadow-link", "top.txt"]);
+    assert_eq!(
+        names,
+        ["empty", "sub", "new\u{FFFD}line\u{FFFD}[2J", "odd name", "rel-link", "shadow-link", "top.txt"],
+        "a newline and an escape in a name are shown neutralised"
+    );
     let sub = &root.entries[1];
     assert_eq!((sub.kind, sub.items), (EntryKind::Folder, 3), "a.txt, deeper/, deeper/blob");
     assert!(sub.size >= 300_006, "{sub:?}");
