@@ -1344,6 +1344,29 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
     }
     screenshot(&client, "network-detail").await;
 
+    // Two more on the network, one published on every interface, one on 127.0.0.1 only.
+    let publish = |ip: &str| {
+        let port = free_port().to_string();
+        bollard::models::ContainerCreateBody {
+            cmd: Some(vec!["sleep".into(), "600".into()]),
+            exposed_ports: Some(vec!["80/tcp".into()]),
+            host_config: Some(bollard::models::HostConfig {
+                network_mode: Some(net.clone()),
+                port_bindings: Some(std::collections::HashMap::from([(
+                    "80/tcp".to_owned(),
+                    Some(vec![bollard::models::PortBinding { host_ip: Some(ip.to_owned()), host_port: Some(port) }]),
+                )])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    };
+    let open_id = create_container_with(&mut cleanup, &unique_name("e2e-open"), publish("0.0.0.0")).await;
+    let local_id = create_container_with(&mut cleanup, &unique_name("e2e-local"), publish("127.0.0.1")).await;
+    for c in [&open_id, &local_id] {
+        docker().start_container(c, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    }
+
     // The exposure map draws it inside its network's group (reached from the Security view).
     click(&client, "[data-testid=nav-security]").await;
     click(&client, "[data-testid=security-map]").await;
@@ -1361,7 +1384,25 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
         .as_bool()
         .unwrap_or(false);
     assert!(inside, "the container is drawn inside its network's group");
+    let everywhere = wait_for(
+        &client,
+        &format!("[data-testid=map-port][data-container='{open_id}'][data-reach=everywhere]"),
+        Duration::from_secs(10),
+    )
+    .await;
+    wait_for(
+        &client,
+        &format!("[data-testid=map-port][data-container='{local_id}'][data-reach=machine]"),
+        Duration::from_secs(5),
+    )
+    .await;
+    wait_for(&client, "[data-testid=map-zone-all]", Duration::from_secs(5)).await;
     screenshot(&client, "exposure-map").await;
+    // A port on every interface offers to bind it to 127.0.0.1 (recreate hardened); not now.
+    everywhere.find(Locator::Css("rect")).await.unwrap().click().await.unwrap();
+    let confirm = wait_for(&client, "[data-testid=confirm]", Duration::from_secs(5)).await;
+    assert!(confirm.text().await.unwrap().contains("127.0.0.1"));
+    click(&client, "[data-testid=confirm-cancel]").await;
     // (WebKitWebDriver clicks an SVG group through a shape of it.)
     click(&client, &format!("[data-testid=map-container][data-id='{id}'] rect")).await;
     wait_for(&client, &format!("[data-testid=container-detail][data-id='{id}']"), Duration::from_secs(10)).await;
@@ -1371,9 +1412,19 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
     let inspect = engine.inspect_container(&bulkhead_core::ContainerRef::parse(&id).unwrap()).await.unwrap();
     assert_eq!(inspect["NetworkSettings"]["Networks"][net.as_str()]["IPAddress"], format!("10.232.{third}.9"));
 
-    // Disconnect it from the network's page (confirming), then remove the network there.
+    // Disconnect it from the network's page (confirming); the other two go; then remove the
+    // network there.
     click(&client, &format!("{member} [data-testid=member-disconnect]")).await;
     click(&client, "[data-testid=confirm-ok]").await;
+    let gone = Instant::now() + Duration::from_secs(10);
+    while client.find(Locator::Css(&member)).await.is_ok() {
+        assert!(Instant::now() < gone, "the disconnected container left the members");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for c in [&open_id, &local_id] {
+        let force = bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() };
+        docker().remove_container(c, Some(force)).await.unwrap();
+    }
     wait_for(&client, "[data-testid=network-members-empty]", Duration::from_secs(10)).await;
     click(&client, "[data-testid=network-remove]").await;
     click(&client, "[data-testid=confirm-ok]").await;

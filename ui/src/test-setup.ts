@@ -3,3 +3,12 @@ import { afterEach } from 'vitest';
 import { cleanup } from '@testing-library/svelte';
 
 afterEach(() => cleanup());
+
+// jsdom has no ResizeObserver (Svelte's bind:clientWidth uses one): a quiet stand-in.
+if (!('ResizeObserver' in globalThis)) {
+  (globalThis as Record<string, unknown>).ResizeObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+}
