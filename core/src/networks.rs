@@ -10,8 +10,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ContainerSummary, PruneResult};
 use crate::refs::{ContainerRef, NetworkRef};
 use crate::text::{neutralise, neutralise_all, url_component};
-use crate::volumes::{key_values, KeyValue};
+use crate::volumes::{key_values, KeyValue, Pairs};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -293,17 +294,16 @@ impl Engine {
 
     /// One network's row, by ID or name; `None` when there is no such network.
     pub async fn network_summary(&self, n: &NetworkRef) -> Result<Option<NetworkSummary>> {
-        match self.network_raw(n).await {
-            Ok(raw) => Ok(network_summary(raw)),
+        match self.network_body(n).await {
+            Ok(body) => Ok(network_summary(raw_network(&body)?)),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    async fn network_raw(&self, n: &NetworkRef) -> Result<RawNetwork> {
+    async fn network_body(&self, n: &NetworkRef) -> Result<Vec<u8>> {
         let path = format!("/networks/{}", url_component(n.as_str()));
-        let body = crate::http::get(self.transport(), self.version().api, &path).await?;
-        serde_json::from_slice(&body).map_err(|e| Error::unreadable("network", e))
+        crate::http::get(self.transport(), self.version().api, &path).await
     }
 
     /// `docker network inspect`, as the engine returns it.
@@ -316,9 +316,10 @@ impl Engine {
     /// The containers on a network with their addresses and aliases (one container inspect
     /// each, for the aliases).
     pub async fn network_members(&self, n: &NetworkRef) -> Result<Vec<NetworkMember>> {
-        let raw = self.network_raw(n).await?;
-        let net_name = raw.name.clone().unwrap_or_default();
-        let net_id = raw.id.clone().unwrap_or_default();
+        let body = self.network_body(n).await?;
+        let raw = raw_network(&body)?;
+        let net_name = raw.name.as_deref().unwrap_or_default().to_owned();
+        let net_id = raw.id.as_deref().unwrap_or_default().to_owned();
         let mut members = Vec::new();
         for (id, c) in raw.containers.unwrap_or_default() {
             let aliases = match ContainerRef::parse(&id) {
@@ -484,23 +485,24 @@ pub fn network_users<'a>(n: &NetworkSummary, containers: &'a [ContainerSummary])
         .collect()
 }
 
+/// A network as the engine writes it; strings borrowed from the body where they can be.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawNetwork {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    created: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
-    #[serde(default)]
-    driver: Option<String>,
+struct RawNetwork<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    created: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    scope: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    driver: Option<Cow<'a, str>>,
     #[serde(default, rename = "EnableIPv6")]
     enable_ipv6: Option<bool>,
-    #[serde(default, rename = "IPAM")]
-    ipam: Option<RawIpam>,
+    #[serde(default, rename = "IPAM", borrow)]
+    ipam: Option<RawIpam<'a>>,
     #[serde(default)]
     internal: Option<bool>,
     #[serde(default)]
@@ -510,27 +512,27 @@ struct RawNetwork {
     #[serde(default)]
     containers: Option<BTreeMap<String, RawEndpoint>>,
     #[serde(default)]
-    options: Option<BTreeMap<String, String>>,
+    options: Pairs,
     #[serde(default)]
-    labels: Option<BTreeMap<String, String>>,
+    labels: Pairs,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawIpam {
-    #[serde(default)]
-    config: Option<Vec<RawIpamConfig>>,
+struct RawIpam<'a> {
+    #[serde(default, borrow)]
+    config: Option<Vec<RawIpamConfig<'a>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawIpamConfig {
-    #[serde(default)]
-    subnet: Option<String>,
-    #[serde(default)]
-    gateway: Option<String>,
-    #[serde(default, rename = "IPRange")]
-    ip_range: Option<String>,
+struct RawIpamConfig<'a> {
+    #[serde(default, borrow)]
+    subnet: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    gateway: Option<Cow<'a, str>>,
+    #[serde(default, rename = "IPRange", borrow)]
+    ip_range: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -546,11 +548,17 @@ struct RawEndpoint {
     ipv6_address: Option<String>,
 }
 
+fn raw_network(body: &[u8]) -> Result<RawNetwork<'_>> {
+    serde_json::from_slice(body).map_err(|e| Error::unreadable("network", e))
+}
+
 pub(crate) fn parse_network_list(body: &[u8]) -> Result<Vec<NetworkSummary>> {
     let rows: Option<Vec<RawNetwork>> =
         serde_json::from_slice(body).map_err(|e| Error::unreadable("network list", e))?;
     let mut out: Vec<NetworkSummary> = rows.unwrap_or_default().into_iter().filter_map(network_summary).collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    if !out.is_sorted_by(|a, b| (&a.name, &a.id) <= (&b.name, &b.id)) {
+        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    }
     Ok(out)
 }
 
@@ -558,8 +566,7 @@ fn network_summary(n: RawNetwork) -> Option<NetworkSummary> {
     let id = neutralise(n.id.as_deref().filter(|i| !i.is_empty())?);
     let name = neutralise(n.name.as_deref().unwrap_or_default());
     let driver = neutralise(n.driver.as_deref().unwrap_or_default());
-    let options = n.options.unwrap_or_default();
-    let icc = options.get(ICC_OPTION).is_none_or(|v| v != "false");
+    let icc = n.options.0.iter().find(|o| o.key == ICC_OPTION).is_none_or(|o| o.value != "false");
     let subnets = n
         .ipam
         .and_then(|i| i.config)
@@ -588,13 +595,8 @@ fn network_summary(n: RawNetwork) -> Option<NetworkSummary> {
         attachable: n.attachable.unwrap_or_default(),
         ingress: n.ingress.unwrap_or_default(),
         icc,
-        labels: n
-            .labels
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| KeyValue { key: neutralise(&k), value: neutralise(&v) })
-            .collect(),
-        options: options.into_iter().map(|(k, v)| KeyValue { key: neutralise(&k), value: neutralise(&v) }).collect(),
+        labels: n.labels.0,
+        options: n.options.0,
         created: n.created.as_deref().and_then(crate::time::parse_rfc3339).unwrap_or_default(),
         name,
         driver,

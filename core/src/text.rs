@@ -4,7 +4,8 @@
 /// Replaces C0/C1 control characters (except none) and bidirectional overrides with U+FFFD,
 /// so a container name cannot move the cursor, ring bells or reorder what the user reads.
 pub fn neutralise(s: &str) -> String {
-    if !s.chars().any(is_dangerous) {
+    // Printable ASCII (almost every name, ID and path) is checked a byte at a time.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_dangerous) {
         return s.to_owned();
     }
     s.chars().map(|c| if is_dangerous(c) { '\u{FFFD}' } else { c }).collect()

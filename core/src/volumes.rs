@@ -11,6 +11,7 @@ use crate::model::{ContainerSummary, PruneResult};
 use crate::refs::VolumeRef;
 use crate::text::{neutralise, url_component};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 #[cfg(feature = "ts")]
@@ -301,28 +302,30 @@ pub fn volume_users(name: &str, containers: &[ContainerSummary]) -> Vec<VolumeUs
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawVolumeList {
-    #[serde(default)]
-    volumes: Option<Vec<RawVolume>>,
+struct RawVolumeList<'a> {
+    #[serde(default, borrow)]
+    volumes: Option<Vec<RawVolume<'a>>>,
 }
 
+/// A volume as the engine writes it; strings borrowed from the body where they have no
+/// escapes (one copy, made when they are neutralised).
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawVolume {
+struct RawVolume<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    driver: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    mountpoint: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    created_at: Option<Cow<'a, str>>,
     #[serde(default)]
-    name: Option<String>,
+    labels: Pairs,
     #[serde(default)]
-    driver: Option<String>,
-    #[serde(default)]
-    mountpoint: Option<String>,
-    #[serde(default)]
-    created_at: Option<String>,
-    #[serde(default)]
-    labels: Option<BTreeMap<String, String>>,
-    #[serde(default)]
-    options: Option<BTreeMap<String, String>>,
-    #[serde(default)]
-    scope: Option<String>,
+    options: Pairs,
+    #[serde(default, borrow)]
+    scope: Option<Cow<'a, str>>,
     #[serde(default)]
     usage_data: Option<RawUsage>,
 }
@@ -336,15 +339,47 @@ struct RawUsage {
     ref_count: Option<i64>,
 }
 
+/// A JSON object of strings (or null) read straight into neutralised pairs, sorted by key (Go
+/// writes map keys sorted already, so sorting is usually a check).
+#[derive(Default)]
+pub(crate) struct Pairs(pub(crate) Vec<KeyValue>);
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Pairs, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Pairs, E> {
+                Ok(Pairs::default())
+            }
+            fn visit_none<E>(self) -> std::result::Result<Pairs, E> {
+                Ok(Pairs::default())
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> std::result::Result<Pairs, M::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(0));
+                while let Some((k, v)) = m.next_entry::<Cow<'de, str>, Option<Cow<'de, str>>>()? {
+                    out.push(KeyValue { key: neutralise(&k), value: neutralise(v.as_deref().unwrap_or_default()) });
+                }
+                if !out.is_sorted_by(|a, b| a.key <= b.key) {
+                    out.sort_by(|a, b| a.key.cmp(&b.key));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 pub(crate) fn parse_volume_list(body: &[u8]) -> Result<Vec<VolumeSummary>> {
     let list: RawVolumeList = serde_json::from_slice(body).map_err(|e| Error::unreadable("volume list", e))?;
     let mut out: Vec<VolumeSummary> = list.volumes.unwrap_or_default().into_iter().filter_map(volume_summary).collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    if !out.is_sorted_by(|a, b| a.name <= b.name) {
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     Ok(out)
-}
-
-fn pairs(m: Option<BTreeMap<String, String>>) -> Vec<KeyValue> {
-    m.unwrap_or_default().into_iter().map(|(k, v)| KeyValue { key: neutralise(&k), value: neutralise(&v) }).collect()
 }
 
 /// An engine-made name: 64 lowercase hex digits.
@@ -354,7 +389,7 @@ fn looks_anonymous(name: &str) -> bool {
 
 fn volume_summary(v: RawVolume) -> Option<VolumeSummary> {
     let name = neutralise(v.name.as_deref().filter(|n| !n.is_empty())?);
-    let anonymous = looks_anonymous(&name) || v.labels.as_ref().is_some_and(|l| l.contains_key(ANONYMOUS_LABEL));
+    let anonymous = looks_anonymous(&name) || v.labels.0.iter().any(|l| l.key == ANONYMOUS_LABEL);
     let short_name = if anonymous { name.chars().take(12).collect() } else { name.clone() };
     Some(VolumeSummary {
         anonymous,
@@ -363,17 +398,17 @@ fn volume_summary(v: RawVolume) -> Option<VolumeSummary> {
         scope: neutralise(v.scope.as_deref().unwrap_or("local")),
         mountpoint: neutralise(v.mountpoint.as_deref().unwrap_or_default()),
         created: v.created_at.as_deref().and_then(crate::time::parse_rfc3339).unwrap_or_default(),
-        labels: pairs(v.labels),
-        options: pairs(v.options),
+        labels: v.labels.0,
+        options: v.options.0,
         name,
     })
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawDf {
-    #[serde(default)]
-    volumes: Option<Vec<RawVolume>>,
+struct RawDf<'a> {
+    #[serde(default, borrow)]
+    volumes: Option<Vec<RawVolume<'a>>>,
 }
 
 pub(crate) fn parse_df_volumes(body: &[u8]) -> Result<Vec<VolumeSize>> {
