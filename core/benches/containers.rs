@@ -22,7 +22,9 @@
 //! Everything it creates is labelled `dev.bulkhead.test=<pid>` and removed at the end.
 
 mod common;
-use common::{connect, interleaved, median, paired_with_command, raw_exec_start, raw_get, raw_post, rotated};
+use common::{
+    busybox_image, connect, interleaved, median, paired_with_command, raw_exec_start, raw_get, raw_post, rotated,
+};
 
 use bulkhead_core::logs::LogOptions;
 use bulkhead_core::run::RunRequest;
@@ -146,17 +148,7 @@ async fn main() {
     let label = format!("{LABEL}={pid}");
 
     // A busybox image, FROM scratch.
-    let dir = std::env::temp_dir().join(format!("bulkhead-bench-{pid}"));
-    std::fs::create_dir_all(&dir).expect("tmp");
-    std::fs::copy("/bin/busybox", dir.join("busybox")).expect("Debian's busybox-static at /bin/busybox");
-    std::fs::write(
-        dir.join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
-    )
-    .expect("Dockerfile");
-    let image = format!("bulkhead-bench/busybox:{pid}");
-    docker_cli(&["build", "-q", "--label", &label, "-t", &image, &dir.to_string_lossy()]);
-    let _ = std::fs::remove_dir_all(&dir);
+    let image = busybox_image(&pid, &label);
 
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let wants = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);

@@ -12,7 +12,7 @@
 //! when the bench panics.
 
 mod common;
-use common::{connect, median, raw_get};
+use common::{busybox_image, connect, median, raw_get};
 
 use bulkhead_core::networks::NewNetwork;
 use bulkhead_core::volume_data::{TransferEvent, VolumePath};
@@ -185,18 +185,8 @@ async fn main() {
     }
 
     if wants("export") {
-        // A busybox image for the baseline's `tar`, FROM scratch.
-        let dir = std::env::temp_dir().join(format!("bulkhead-bench-storage-{pid}"));
-        std::fs::create_dir_all(&dir).expect("tmp");
-        std::fs::copy("/bin/busybox", dir.join("busybox")).expect("Debian's busybox-static at /bin/busybox");
-        std::fs::write(
-            dir.join("Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
-        )
-        .expect("Dockerfile");
-        let image = format!("bulkhead-bench/busybox:{pid}");
-        docker_cli(&["build", "-q", "--label", &label, "-t", &image, &dir.to_string_lossy()]);
-        let _ = std::fs::remove_dir_all(&dir);
+        // A busybox image, FROM scratch.
+        let image = busybox_image(&pid, &label);
 
         // 200 MB: half random (incompressible), half text-like (compressible), in 20 files.
         let vol = format!("bh-bench-{pid}-export");

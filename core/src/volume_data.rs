@@ -684,18 +684,21 @@ fn write_single_file(r: &mut dyn Read, dest: &Path) -> Result<u64> {
     Ok(n)
 }
 
-/// An archive entry's path made safe: relative, no `..`, no `.` parts; `None` if it cannot be.
-fn clean_path(raw: &[u8]) -> std::result::Result<String, String> {
-    let s = std::str::from_utf8(raw).map_err(|_| "a name that is not UTF-8".to_owned())?;
+/// Why an archive entry is refused, in words that follow "it holds …".
+struct Refusal(String);
+
+/// An archive entry's path made safe: relative, no `..`, no `.` parts; refused if it cannot be.
+fn clean_path(raw: &[u8]) -> std::result::Result<String, Refusal> {
+    let s = std::str::from_utf8(raw).map_err(|_| Refusal("a name that is not UTF-8".to_owned()))?;
     if s.starts_with('/') {
-        return Err(format!("an absolute path ({:?})", neutralise(s)));
+        return Err(Refusal(format!("an absolute path ({:?})", neutralise(s))));
     }
     let mut parts = Vec::new();
     for p in s.split('/') {
         match p {
             "" | "." => {}
-            ".." => return Err(format!("a path that climbs out with '..' ({:?})", neutralise(s))),
-            p if p.contains('\0') => return Err("a NUL in a name".to_owned()),
+            ".." => return Err(Refusal(format!("a path that climbs out with '..' ({:?})", neutralise(s)))),
+            p if p.contains('\0') => return Err(Refusal("a NUL in a name".to_owned())),
             p => parts.push(p),
         }
     }
@@ -713,7 +716,7 @@ fn check_archive(src: &Path) -> Result<u64> {
     let mut n = 0u64;
     for entry in archive.entries().map_err(|e| bad(format!("no readable tar.gz ({e})")))? {
         let entry = entry.map_err(|e| bad(format!("an unreadable entry ({e})")))?;
-        let path = clean_path(&entry.path_bytes()).map_err(bad)?;
+        let path = clean_path(&entry.path_bytes()).map_err(|r| bad(r.0))?;
         if path.is_empty() {
             continue;
         }
@@ -739,7 +742,7 @@ fn check_archive(src: &Path) -> Result<u64> {
             }
             tar::EntryType::Link => {
                 let target = entry.link_name_bytes().map(|l| l.into_owned()).unwrap_or_default();
-                clean_path(&target).map_err(|why| bad(format!("a hard link to {why}")))?;
+                clean_path(&target).map_err(|why| bad(format!("a hard link to {}", why.0)))?;
             }
             tar::EntryType::XHeader
             | tar::EntryType::XGlobalHeader

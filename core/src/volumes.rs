@@ -153,7 +153,10 @@ fn valid_driver(s: &str) -> bool {
 }
 
 /// `KEY=VALUE` lines (blank ones skipped) into a map; the error says which line is wrong.
-pub(crate) fn key_values(lines: &[String], what: &str) -> Result<BTreeMap<String, String>> {
+/// KEY=VALUE lines, by key.
+pub(crate) type KeyValueMap = BTreeMap<String, String>;
+
+pub(crate) fn key_values(lines: &[String], what: &str) -> Result<KeyValueMap> {
     let mut out = BTreeMap::new();
     for (i, l) in lines.iter().enumerate() {
         if l.trim().is_empty() {

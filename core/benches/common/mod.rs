@@ -145,3 +145,25 @@ pub async fn rotated<'a>(
     }
     got.into_iter().map(median).collect()
 }
+
+/// A busybox image built FROM scratch (Debian's busybox-static), tagged
+/// `bulkhead-bench/busybox:<pid>` and labelled `label`; its tag is returned.
+#[allow(dead_code)] // used by two benches of the three
+pub fn busybox_image(pid: &str, label: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("bulkhead-bench-busybox-{pid}"));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    std::fs::copy("/bin/busybox", dir.join("busybox")).expect("Debian's busybox-static at /bin/busybox");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+    )
+    .expect("Dockerfile");
+    let image = format!("bulkhead-bench/busybox:{pid}");
+    let out = std::process::Command::new("docker")
+        .args(["build", "-q", "--label", label, "-t", &image, &dir.to_string_lossy()])
+        .output()
+        .expect("docker build");
+    assert!(out.status.success(), "building the busybox image: {}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+    image
+}
