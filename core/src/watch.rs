@@ -1,8 +1,8 @@
 //! The list watcher: one long-lived task per engine that keeps a live copy of the containers,
 //! images, volumes and networks lists, driven by the engine's event stream.
 //!
-//! - Connect (and classify why not), negotiate, subscribe to `/events` (type container and
-//!   image), then list everything once and publish a snapshot.
+//! - Connect (and classify why not), negotiate, subscribe to `/events` (types container,
+//!   image, volume and network), then list everything once and publish a snapshot.
 //! - Each event names one object; events arriving within a short window are coalesced, and each
 //!   distinct object is looked up once (a filtered list for a container, an inspect for an
 //!   image) and published as a change or a removal. Volumes and networks are few and cheap to
