@@ -236,11 +236,36 @@ impl Engine {
         Ok(())
     }
 
-    /// A helper container with the volume at `MOUNT`; it is never started.
+    /// Removes helper containers (never started) made more than `older_than` ago — of one
+    /// volume, or of all: what an app that ended mid-transfer left behind. How many went.
+    pub async fn sweep_helpers(&self, older_than: std::time::Duration, of: Option<&VolumeRef>) -> Result<usize> {
+        let labels = match of {
+            Some(v) => format!("\"{HELPER_LABEL}=volume\",\"{HELPER_VOLUME_LABEL}={}\"", v.as_str()),
+            None => format!("\"{HELPER_LABEL}=volume\""),
+        };
+        let filters = format!("{{\"label\":[{labels}],\"status\":[\"created\"]}}");
+        let path = format!("/containers/json?all=1&filters={}", url_component(&filters));
+        let body = crate::http::get(self.transport(), self.version().api, &path).await?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let cutoff = i64::try_from(now.saturating_sub(older_than.as_secs())).unwrap_or(i64::MAX);
+        let stale: Vec<String> = crate::containers::parse_container_list(&body)?
+            .into_iter()
+            .filter(|c| c.created <= cutoff)
+            .map(|c| c.id)
+            .collect();
+        for id in &stale {
+            remove_helper(self, id).await;
+        }
+        Ok(stale.len())
+    }
+
+    /// A helper container with the volume at `MOUNT`; it is never started. Helpers older than
+    /// a day (left by an app that ended mid-transfer) are swept first.
     async fn helper(&self, v: &VolumeRef, writable: bool) -> Result<Helper> {
         if self.volume_summary(v).await?.is_none() {
             return Err(Error::new(ErrorKind::NotFound, format!("There is no volume {}.", v.as_str())));
         }
+        let _ = self.sweep_helpers(std::time::Duration::from_secs(24 * 3600), None).await;
         self.helper_image().await?;
         let body = serde_json::json!({
             "Image": HELPER_IMAGE,

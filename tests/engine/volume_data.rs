@@ -235,3 +235,38 @@ async fn an_archive_that_climbs_out_is_refused_and_the_volume_stays_empty() {
     assert!(root.entries.is_empty(), "nothing was written: {:?}", root.entries);
     no_helper_left(&v).await;
 }
+
+/// A helper left behind (an app that ended mid-transfer) is swept once it is old enough — and
+/// only helpers are: a container of the user's that is merely created stays.
+#[tokio::test]
+async fn helpers_left_behind_are_swept_and_nothing_else() {
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let v = new_volume(&engine, &mut cleanup, "vd-sweep").await;
+    let body = bollard::models::ContainerCreateBody {
+        image: Some(bulkhead_core::volume_data::HELPER_IMAGE.to_owned()),
+        labels: Some(HashMap::from([
+            (bulkhead_core::volume_data::HELPER_LABEL.to_owned(), "volume".to_owned()),
+            (HELPER_VOLUME_LABEL.to_owned(), v.as_str().to_owned()),
+        ])),
+        ..Default::default()
+    };
+    // The helper image exists once a browse has run.
+    engine.volume_browse(&v, &VolumePath::parse("").unwrap()).await.unwrap();
+    let left = create_container_with(&mut cleanup, &unique_name("vd-left-helper"), body).await;
+    let mine = create_container(&mut cleanup, &unique_name("vd-created"), &["true"], None).await;
+    assert_eq!(helpers_of(&v).await, 1);
+    // A day is the app's threshold: this one is seconds old and stays.
+    engine.sweep_helpers(Duration::from_secs(24 * 3600), Some(&v)).await.unwrap();
+    assert_eq!(helpers_of(&v).await, 1, "a young helper (maybe another window's) stays");
+    // Only this volume's: the other tests' helpers, mid-transfer, are left alone.
+    let swept = engine.sweep_helpers(Duration::ZERO, Some(&v)).await.unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(helpers_of(&v).await, 0, "the left helper {left} went");
+    assert!(
+        engine.container_summary(&bulkhead_core::ContainerRef::parse(&mine).unwrap()).await.unwrap().is_some(),
+        "the user's created container stays"
+    );
+    assert!(engine.volume_summary(&v).await.unwrap().is_some(), "the volume stays");
+}
