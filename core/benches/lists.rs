@@ -18,7 +18,7 @@ use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, RemoveContainerOptions, RemoveImageOptions,
 };
 mod common;
-use common::{connect, median, raw_get, rotated};
+use common::{connect, paired, raw_get, rotated};
 
 use bulkhead_core::model::ListEvent;
 use bulkhead_core::{Endpoint, Watcher};
@@ -31,40 +31,6 @@ const LABEL: &str = "dev.bulkhead.test";
 fn docker(endpoint: &Endpoint) -> bollard::Docker {
     let Endpoint::Unix(p) = endpoint else { panic!("the benches run against a unix socket (common::connect)") };
     bollard::Docker::connect_with_unix(&p.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION).expect("docker client")
-}
-
-/// Times `ours` and `raw` alternately, `pairs` times; returns (median ours, median raw).
-async fn paired<A, B, FA, FB>(pairs: usize, mut ours: A, mut raw: B) -> (Duration, Duration)
-where
-    A: FnMut() -> FA,
-    B: FnMut() -> FB,
-    FA: std::future::Future<Output = usize>,
-    FB: std::future::Future<Output = usize>,
-{
-    // Warm up both paths once.
-    ours().await;
-    raw().await;
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for i in 0..pairs {
-        let (ta, tb) = if i % 2 == 0 {
-            let t = Instant::now();
-            ours().await;
-            let ta = t.elapsed();
-            let t = Instant::now();
-            raw().await;
-            (ta, t.elapsed())
-        } else {
-            let t = Instant::now();
-            raw().await;
-            let tb = t.elapsed();
-            let t = Instant::now();
-            ours().await;
-            (t.elapsed(), tb)
-        };
-        a.push(ta.as_secs_f64());
-        b.push(tb.as_secs_f64());
-    }
-    (Duration::from_secs_f64(median(a)), Duration::from_secs_f64(median(b)))
 }
 
 fn ms(d: Duration) -> String {
@@ -247,6 +213,7 @@ async fn main() {
         || raw_get(&socket, &path),
     )
     .await;
+    let (o, r) = (Duration::from_secs_f64(o), Duration::from_secs_f64(r));
     println!(
         "bench list-images: {} vs {} (raw GET {path}) = {:.3}x (lower is better)",
         ms(o),

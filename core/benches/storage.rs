@@ -14,7 +14,7 @@
 //! when the bench panics.
 
 mod common;
-use common::{busybox_image, connect, median, raw_get};
+use common::{busybox_image, connect, median, paired, raw_get};
 
 use bulkhead_core::networks::NewNetwork;
 use bulkhead_core::volume_data::{TransferEvent, VolumePath};
@@ -62,36 +62,6 @@ impl Drop for Cleanup {
 
 fn ms(s: f64) -> String {
     format!("{:.2} ms", s * 1000.0)
-}
-
-/// Times `ours` and `raw` alternately `n` times (after a warm-up of each); the medians.
-async fn paired<A, B, FA, FB>(n: usize, mut ours: A, mut raw: B) -> (f64, f64)
-where
-    A: FnMut() -> FA,
-    B: FnMut() -> FB,
-    FA: std::future::Future<Output = ()>,
-    FB: std::future::Future<Output = ()>,
-{
-    ours().await;
-    raw().await;
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        let t = Instant::now();
-        if i % 2 == 0 {
-            ours().await;
-            a.push(t.elapsed().as_secs_f64());
-            let t = Instant::now();
-            raw().await;
-            b.push(t.elapsed().as_secs_f64());
-        } else {
-            raw().await;
-            b.push(t.elapsed().as_secs_f64());
-            let t = Instant::now();
-            ours().await;
-            a.push(t.elapsed().as_secs_f64());
-        }
-    }
-    (median(a), median(b))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

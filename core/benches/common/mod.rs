@@ -167,3 +167,35 @@ pub fn busybox_image(pid: &str, label: &str) -> String {
     let _ = std::fs::remove_dir_all(&dir);
     image
 }
+
+/// Times two async workloads alternately `n` times, after a warm-up of each (who goes first
+/// alternates too); the medians, in seconds.
+#[allow(dead_code)] // used by two benches of the three
+pub async fn paired<A, B, FA, FB>(n: usize, mut ours: A, mut raw: B) -> (f64, f64)
+where
+    A: FnMut() -> FA,
+    B: FnMut() -> FB,
+    FA: std::future::Future,
+    FB: std::future::Future,
+{
+    ours().await;
+    raw().await;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let t = std::time::Instant::now();
+        if i % 2 == 0 {
+            ours().await;
+            a.push(t.elapsed().as_secs_f64());
+            let t = std::time::Instant::now();
+            raw().await;
+            b.push(t.elapsed().as_secs_f64());
+        } else {
+            raw().await;
+            b.push(t.elapsed().as_secs_f64());
+            let t = std::time::Instant::now();
+            ours().await;
+            a.push(t.elapsed().as_secs_f64());
+        }
+    }
+    (median(a), median(b))
+}
