@@ -55,10 +55,18 @@ impl Podman {
         crate::fixture_image().await;
         let dir = tempfile::Builder::new().prefix("bh-podman-").tempdir_in("/tmp").expect("tempdir");
         let d = dir.path();
+        // Some of these VMs mount cgroup v1 with a cgroup2 tree beside it that holds a controller
+        // (hugetlb): crun 1.8 then refuses every container ("cgroups in hybrid mode not
+        // supported"), runc runs them. runc comes with docker.io.
+        let hybrid =
+            std::fs::read_to_string("/sys/fs/cgroup/unified/cgroup.controllers").is_ok_and(|c| !c.trim().is_empty());
+        let runtime = if hybrid { "runtime = \"runc\"\n" } else { "" };
         std::fs::write(
             d.join("containers.conf"),
-            "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\nnetns = \"none\"\n\
-             [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n",
+            format!(
+                "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\nnetns = \"none\"\n\
+                 [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n{runtime}"
+            ),
         )
         .expect("containers.conf");
         let socket = match (runtime_dir, user) {
