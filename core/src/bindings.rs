@@ -3,6 +3,10 @@
 //! `make bindings` rewrites it.
 
 use crate::build::{BuildEvent, BuildRequest};
+use crate::compose::{
+    ComposeCommand, ComposeFileView, ComposeFinding, ComposeLabels, ComposeOutput, ComposeReport, ComposeServiceView,
+    ComposeTool, ProjectAction, ProjectRemovePlan, ProjectResult, ServiceReview, SourceLocation,
+};
 use crate::engines::{AddEngine, EngineEntry, EngineSource, EnginesView};
 use crate::error::{Error, ErrorKind};
 use crate::exec::ExecRequest;
@@ -114,5 +118,18 @@ pub fn all() -> Vec<(String, String)> {
         render::<Change>(&cfg),
         render::<HardenPlan>(&cfg),
         render::<HardenOutcome>(&cfg),
+        render::<ComposeLabels>(&cfg),
+        render::<ProjectAction>(&cfg),
+        render::<ProjectRemovePlan>(&cfg),
+        render::<ProjectResult>(&cfg),
+        render::<ComposeTool>(&cfg),
+        render::<ComposeCommand>(&cfg),
+        render::<ComposeOutput>(&cfg),
+        render::<ComposeFileView>(&cfg),
+        render::<ComposeServiceView>(&cfg),
+        render::<SourceLocation>(&cfg),
+        render::<ComposeFinding>(&cfg),
+        render::<ServiceReview>(&cfg),
+        render::<ComposeReport>(&cfg),
     ]
 }

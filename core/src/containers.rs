@@ -63,6 +63,8 @@ struct RawContainer {
     network_settings: Option<RawNetworkSettings>,
     #[serde(default)]
     host_config: Option<RawHostConfig>,
+    #[serde(default, deserialize_with = "crate::compose::labels::deserialize_compose_labels")]
+    labels: Option<crate::compose::ComposeLabels>,
 }
 
 #[derive(Deserialize)]
@@ -200,6 +202,7 @@ fn container_summary(c: RawContainer) -> Option<ContainerSummary> {
         mounts,
         networks,
         network_mode: neutralise(c.host_config.and_then(|h| h.network_mode).as_deref().unwrap_or_default()),
+        compose: c.labels,
         short_id: short_id(&id),
         id,
         name: neutralise(name),

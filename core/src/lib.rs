@@ -2,6 +2,7 @@
 //! It knows nothing of Tauri; the desktop shell and the `bulkhead audit` CLI both sit on it.
 
 pub mod build;
+pub mod compose;
 pub mod containers;
 pub mod context;
 pub mod engine;

@@ -66,6 +66,8 @@ pub struct LogLine {
     /// The engine's timestamp, when asked for.
     pub ts: Option<String>,
     pub text: String,
+    /// Which service of a Compose project the line came from (a project's interleaved log).
+    pub source: Option<String>,
 }
 
 impl LogOptions {
@@ -183,7 +185,7 @@ impl Demux {
             (false, 1) => LogStream::Stderr,
             _ => LogStream::Stdout,
         };
-        LogLine { stream, ts, text: String::from_utf8_lossy(text).into_owned() }
+        LogLine { stream, ts, text: String::from_utf8_lossy(text).into_owned(), source: None }
     }
 
     /// The last, unterminated lines at the end of the stream.

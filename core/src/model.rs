@@ -93,6 +93,8 @@ pub struct ContainerSummary {
     pub networks: Vec<NetworkEndpoint>,
     /// `default`, `bridge`, `host`, `none`, `container:ID` or a network's name.
     pub network_mode: String,
+    /// Its place in a Compose project, from the labels Compose puts on its containers.
+    pub compose: Option<crate::compose::ComposeLabels>,
 }
 
 /// A row of the images list.

@@ -512,6 +512,7 @@ mod tests {
             mounts,
             networks: vec![],
             network_mode: String::new(),
+            compose: None,
         };
         let m = |name: Option<&str>, dest: &str, rw| MountSummary {
             kind: if name.is_some() { "volume".into() } else { "bind".into() },

@@ -1,6 +1,6 @@
-//! `bulkhead audit [CONTAINER…] [--context NAME | -H URL] [--format table|json|sarif] [--fail-on SEVERITY] [--images]`:
-//! the security review without a display or a window. It runs before anything of Tauri or GTK
-//! is touched.
+//! `bulkhead audit [CONTAINER…] [--context NAME | -H URL] [--format table|json|sarif] [--fail-on SEVERITY] [--images]`
+//! and `bulkhead audit --compose FILE …`: the security review without a display or a window.
+//! It runs before anything of Tauri or GTK is touched.
 //!
 //! Exit codes: 0 no finding at or above --fail-on (default: never fail on findings); 1 at least
 //! one such finding; 2 bad usage; 3 the engine could not be reached or a container not found.
@@ -13,8 +13,12 @@ use bulkhead_core::{ContainerRef, Engine, Error};
 use std::io::Write;
 
 const USAGE: &str = "usage: bulkhead audit [CONTAINER…] [--context NAME | -H URL] [--format table|json|sarif] [--fail-on critical|high|medium|low|info] [--images]
+       bulkhead audit --compose FILE [--format table|json|sarif] [--fail-on SEVERITY]
 
 Reviews how well each container is isolated from the host (all containers when none is named).
+  --compose  review a compose file's services before anything starts (no engine needed): each
+             finding with the file, line and column of the key that causes it. Variables are
+             interpolated from the environment and the file's .env, as Compose does.
   --context, -c  the docker context to review (as docker --context); -H/--host URL an engine address
                  (unix://, tcp://, ssh://). Without either: DOCKER_HOST, DOCKER_CONTEXT, the CLI's
                  current context, then the local socket — the docker CLI's order.
@@ -38,12 +42,21 @@ pub struct Args {
     pub images: bool,
     pub context: Option<String>,
     pub host: Option<String>,
+    /// A compose file to review instead of containers, as given on the command line.
+    pub compose: Option<String>,
 }
 
 /// Parses the words after `audit`.
 pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
-    let mut args =
-        Args { containers: Vec::new(), format: Format::Table, fail_on: None, images: false, context: None, host: None };
+    let mut args = Args {
+        containers: Vec::new(),
+        format: Format::Table,
+        fail_on: None,
+        images: false,
+        context: None,
+        host: None,
+        compose: None,
+    };
     let mut it = words.iter();
     while let Some(w) = it.next() {
         let (flag, inline) = match w.split_once('=') {
@@ -75,6 +88,7 @@ pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
             "--images" => args.images = true,
             "--context" | "-c" => args.context = Some(value("--context")?),
             "--host" | "-H" => args.host = Some(value("--host")?),
+            "--compose" => args.compose = Some(value("--compose")?),
             f if f.starts_with('-') => return Err(Error::invalid(format!("unknown option {f}"))),
             name => args
                 .containers
@@ -83,6 +97,9 @@ pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
     }
     if args.context.is_some() && args.host.is_some() {
         return Err(Error::invalid("conflicting options: either specify --host or --context, not both"));
+    }
+    if args.compose.is_some() && (!args.containers.is_empty() || args.images) {
+        return Err(Error::invalid("--compose reviews a file: it takes no container names and no --images"));
     }
     Ok(args)
 }
@@ -100,6 +117,9 @@ pub fn audit(words: &[String]) -> i32 {
             return 2;
         }
     };
+    if let Some(file) = &args.compose {
+        return audit_compose(file, &args);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -132,11 +152,41 @@ pub fn audit(words: &[String]) -> i32 {
         Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         Format::Sarif => serde_json::to_string_pretty(&report.sarif()).unwrap_or_default() + "\n",
     };
+    emit(&out, args.fail_on, report.worst())
+}
+
+/// `bulkhead audit --compose FILE`: exit 2 for a file that is not a compose file we read (as
+/// for bad usage: nothing was reviewed), else as for containers.
+fn audit_compose(file: &str, args: &Args) -> i32 {
+    let path = match std::env::current_dir() {
+        Ok(cwd) => cwd.join(file),
+        Err(e) => {
+            eprintln!("bulkhead audit: {e}");
+            return 2;
+        }
+    };
+    let report = match bulkhead_core::compose::review_file(&path, file, None) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bulkhead audit: {}", e.message);
+            return 2;
+        }
+    };
+    let out = match args.format {
+        Format::Table => report.table(),
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&report.sarif()).unwrap_or_default() + "\n",
+    };
+    emit(&out, args.fail_on, report.worst())
+}
+
+/// Prints the report; the exit status says whether a finding reached `--fail-on`.
+fn emit(out: &str, fail_on: Option<Severity>, worst: Option<Severity>) -> i32 {
     let mut stdout = std::io::stdout().lock();
     if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
         return 3;
     }
-    match (args.fail_on, report.worst()) {
+    match (fail_on, worst) {
         (Some(min), Some(worst)) if worst >= min => 1,
         _ => 0,
     }
@@ -167,5 +217,8 @@ mod tests {
         let a = parse(&words("--host=ssh://me@box")).unwrap();
         assert_eq!(a.host.as_deref(), Some("ssh://me@box"));
         assert!(parse(&words("--context a -H unix:///x")).unwrap_err().message.contains("conflicting options"));
+        let a = parse(&words("--compose deploy/compose.yaml --format=sarif")).unwrap();
+        assert_eq!(a.compose.as_deref(), Some("deploy/compose.yaml"));
+        assert!(parse(&words("--compose f.yml web")).unwrap_err().message.contains("no container names"));
     }
 }

@@ -639,6 +639,7 @@ fn alerts_are_raised_for_starts_with_critical_isolation_findings_only() {
         mounts: vec![],
         networks: vec![],
         network_mode: String::new(),
+        compose: None,
     };
     let mut t = StartTracker::default();
     let snapshot = ListEvent::Snapshot {

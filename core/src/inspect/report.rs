@@ -336,32 +336,6 @@ impl AuditReport {
     /// at a logical location (the container, image or engine).
     pub fn sarif(&self) -> Value {
         let catalogue = rules::catalogue();
-        let rules_json: Vec<Value> = catalogue
-            .iter()
-            .map(|r| {
-                let mut tags = vec!["security".to_owned(), format!("{:?}", r.scope).to_lowercase()];
-                if let Some(c) = r.cis {
-                    tags.push(format!("CIS-Docker-{c}"));
-                }
-                if let Some(o) = r.owasp {
-                    tags.push(format!("OWASP-Docker-{}", o.replace(' ', "")));
-                }
-                json!({
-                    "id": r.id,
-                    "name": r.id.replace(['.', '-'], "_"),
-                    "shortDescription": { "text": r.title },
-                    "fullDescription": { "text": r.why },
-                    "help": { "text": format!("Fix: {}", r.fix) },
-                    "defaultConfiguration": { "level": level(r.severity) },
-                    "properties": {
-                        "tags": tags,
-                        "security-severity": security_severity(r.severity),
-                        "cis": r.cis,
-                        "owasp": r.owasp,
-                    }
-                })
-            })
-            .collect();
         let index = |id: &str| catalogue.iter().position(|r| r.id == id).unwrap_or(0);
         let mut results = Vec::new();
         let mut push = |f: &Finding, kind: &str, name: &str, fqn: &str| {
@@ -396,20 +370,7 @@ impl AuditReport {
                 push(f, "resource", &i.reference, &format!("image:{}", i.id));
             }
         }
-        json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": {
-                    "name": "bulkhead",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/bulkhead-dev/bulkhead",
-                    "rules": rules_json,
-                }},
-                "results": results,
-                "properties": { "generatedAt": self.generated_at },
-            }]
-        })
+        sarif_document(results, &self.generated_at)
     }
 
     /// A plain-text table for terminals.
@@ -482,6 +443,67 @@ fn artifact_uri(fqn: &str) -> String {
     out
 }
 
+/// The catalogue as SARIF's rule list (shared by the audit and the compose review).
+fn sarif_rules() -> Vec<Value> {
+    let catalogue = rules::catalogue();
+    catalogue
+        .iter()
+        .map(|r| {
+            let mut tags = vec!["security".to_owned(), format!("{:?}", r.scope).to_lowercase()];
+            if let Some(c) = r.cis {
+                tags.push(format!("CIS-Docker-{c}"));
+            }
+            if let Some(o) = r.owasp {
+                tags.push(format!("OWASP-Docker-{}", o.replace(' ', "")));
+            }
+            json!({
+                "id": r.id,
+                "name": r.id.replace(['.', '-'], "_"),
+                "shortDescription": { "text": r.title },
+                "fullDescription": { "text": r.why },
+                "help": { "text": format!("Fix: {}", r.fix) },
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": {
+                    "tags": tags,
+                    "security-severity": security_severity(r.severity),
+                    "cis": r.cis,
+                    "owasp": r.owasp,
+                }
+            })
+        })
+        .collect()
+}
+
+/// A SARIF 2.1.0 document of one run of Bulkhead with these results.
+pub(crate) fn sarif_document(results: Vec<Value>, generated_at: &str) -> Value {
+    let rules_json = sarif_rules();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "bulkhead",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/bulkhead-dev/bulkhead",
+                "rules": rules_json,
+            }},
+            "results": results,
+            "properties": { "generatedAt": generated_at },
+        }]
+    })
+}
+
+/// A compose file's path as a SARIF artifact URI: a relative path stays relative (to the
+/// repository a code-scanning tool checks out), an absolute one becomes `file://`.
+pub(crate) fn file_uri(path: &str) -> String {
+    let encoded: Vec<String> = path.split('/').map(crate::text::url_component).collect();
+    if path.starts_with('/') {
+        format!("file://{}", encoded.join("/"))
+    } else {
+        encoded.join("/")
+    }
+}
+
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
@@ -490,7 +512,7 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-fn level(s: Severity) -> &'static str {
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",

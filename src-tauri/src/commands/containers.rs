@@ -59,12 +59,20 @@ pub async fn container_logs(
 ) -> Result<u32, Error> {
     let r = ContainerRef::parse(&id)?;
     options.check()?;
-    let batches = state.watcher().engine()?.logs(&r, &options).await?.map(|b| match b {
-        Ok(lines) => LogEvent::Lines(lines),
-        Err(e) => LogEvent::Error(e),
-    });
-    let events = batches.chain(futures_util::stream::once(async { LogEvent::End }));
-    Ok(state.add_stream(crate::stream::pump(events, on_event)))
+    let batches = state.watcher().engine()?.logs(&r, &options).await?;
+    Ok(state.add_stream(crate::stream::pump(log_events(batches), on_event)))
+}
+
+/// Batches of log lines as the window's events, ending with `End`.
+pub(crate) fn log_events(
+    batches: impl futures_util::Stream<Item = Result<Vec<bulkhead_core::logs::LogLine>, Error>> + Send + 'static,
+) -> impl futures_util::Stream<Item = LogEvent> + Send + 'static {
+    batches
+        .map(|b| match b {
+            Ok(lines) => LogEvent::Lines(lines),
+            Err(e) => LogEvent::Error(e),
+        })
+        .chain(futures_util::stream::once(async { LogEvent::End }))
 }
 
 #[tauri::command]

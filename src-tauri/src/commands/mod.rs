@@ -1,5 +1,6 @@
 //! Thin adapters: parse what the webview sent into core types, call core, return its result.
 
+pub mod compose;
 pub mod containers;
 pub mod engine;
 pub mod exec;

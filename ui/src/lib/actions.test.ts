@@ -10,7 +10,7 @@ const { perform, available } = await import('./actions');
 const { confirmer } = await import('./confirm.svelte');
 
 const c = (id: string, state: ContainerSummary['state']): ContainerSummary => ({
-  id, shortId: id.slice(0, 12), name: `c-${id}`, image: 'busybox', imageId: 'sha256:x', command: '', state, status: '', ports: [], created: 1, mounts: [], networks: [], networkMode: 'default',
+  id, shortId: id.slice(0, 12), name: `c-${id}`, image: 'busybox', imageId: 'sha256:x', command: '', state, status: '', ports: [], created: 1, mounts: [], networks: [], networkMode: 'default', compose: null,
 });
 
 /** Answers the next confirmation with `ok`. */

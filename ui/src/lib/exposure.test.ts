@@ -4,7 +4,7 @@ import type { ContainerSummary, NetworkSummary } from './api';
 
 const c = (over: Partial<ContainerSummary>): ContainerSummary => ({
   id: 'id', shortId: 'id', name: 'c', image: 'i', imageId: 'sha256:i', command: '', state: 'running', status: '', ports: [], created: 0,
-  mounts: [], networks: [], networkMode: 'default', ...over,
+  mounts: [], networks: [], networkMode: 'default', compose: null, ...over,
 });
 const n = (id: string, over: Partial<NetworkSummary> = {}): NetworkSummary => ({
   id, shortId: id, name: `${id}-name`, driver: 'bridge', scope: 'local', subnets: [], ipv6: false, internal: false, attachable: false,

@@ -9,7 +9,7 @@ const status: EngineStatus = {
 const c = (over: Partial<ContainerSummary>): ContainerSummary => ({
   id: 'abcd1234'.repeat(8), shortId: 'abcd1234abcd', name: 'web', image: 'busybox:latest',
   imageId: 'sha256:' + 'ee'.repeat(32), command: 'sleep 1000', state: 'running', status: 'Up 1 second',
-  ports: [], created: 100, mounts: [], networks: [], networkMode: 'default', ...over,
+  ports: [], created: 100, mounts: [], networks: [], networkMode: 'default', compose: null, ...over,
 });
 const img = (over: Partial<ImageSummary>): ImageSummary => ({
   id: 'sha256:' + 'ee'.repeat(32), shortId: 'eeeeeeeeeeee', repoTags: ['busybox:latest'], repoDigests: [],

@@ -66,11 +66,16 @@ export function idMatches(id: string, q: string): boolean {
   return query.length > 0 && hexOnly.test(query) && hex.startsWith(query);
 }
 
-/** The filter box: names, images and ID prefixes (4 characters are enough). */
+/** The filter box: names, images, ID prefixes (4 characters are enough), Compose projects and services. */
 export function containerMatches(c: ContainerSummary, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
-  return c.name.toLowerCase().includes(q) || c.image.toLowerCase().includes(q) || idMatches(c.id, q);
+  return (
+    c.name.toLowerCase().includes(q) ||
+    c.image.toLowerCase().includes(q) ||
+    idMatches(c.id, q) ||
+    (c.compose != null && (c.compose.project.toLowerCase().includes(q) || c.compose.service.toLowerCase().includes(q)))
+  );
 }
 
 export function imageMatches(i: ImageSummary, query: string): boolean {
@@ -127,4 +132,100 @@ export function networkMatches(n: NetworkSummary, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
   return n.name.toLowerCase().includes(q) || n.driver.toLowerCase().includes(q) || idMatches(n.id, q) || n.subnets.some((s) => s.subnet.includes(q));
+}
+
+/** A Compose project as the containers list groups it (from its containers' labels). */
+export interface ProjectGroup {
+  project: string;
+  /** By service, then replica number; one-off `run` containers last. */
+  containers: ContainerSummary[];
+  running: number;
+  /** all running, some, or none. */
+  state: 'running' | 'partial' | 'stopped';
+  /** Service names, sorted. */
+  services: string[];
+  workingDir: string;
+  configFiles: string[];
+  /** The newest container's creation time: where the group sits in the list. */
+  created: number;
+}
+
+/** A row of the grouped containers list. */
+export type ContainerRow = { kind: 'project'; group: ProjectGroup } | { kind: 'container'; c: ContainerSummary; project: string | null };
+
+const byService = (a: ContainerSummary, b: ContainerSummary) =>
+  Number(a.compose?.oneoff ?? false) - Number(b.compose?.oneoff ?? false) ||
+  (a.compose?.service ?? '').localeCompare(b.compose?.service ?? '') ||
+  (a.compose?.number ?? 0) - (b.compose?.number ?? 0) ||
+  a.name.localeCompare(b.name);
+
+/** Groups Compose containers under their projects; the others stay as they are. */
+export function projectGroups(containers: ContainerSummary[]): Map<string, ProjectGroup> {
+  const groups = new Map<string, ProjectGroup>();
+  for (const c of containers) {
+    const l = c.compose;
+    if (!l) continue;
+    let g = groups.get(l.project);
+    if (!g) {
+      g = { project: l.project, containers: [], running: 0, state: 'stopped', services: [], workingDir: l.workingDir, configFiles: l.configFiles, created: c.created };
+      groups.set(l.project, g);
+    }
+    g.containers.push(c);
+    if (c.state === 'running') g.running++;
+    if (!l.oneoff && !g.services.includes(l.service)) g.services.push(l.service);
+    if (c.created > g.created) g.created = c.created;
+    // The newest replica's labels say where the project lives now.
+    if (!g.workingDir && l.workingDir) g.workingDir = l.workingDir;
+    if (g.configFiles.length === 0 && l.configFiles.length > 0) g.configFiles = l.configFiles;
+  }
+  for (const g of groups.values()) {
+    g.containers.sort(byService);
+    g.services.sort();
+    g.state = g.running === 0 ? 'stopped' : g.running === g.containers.length ? 'running' : 'partial';
+  }
+  return groups;
+}
+
+/** What a container's replica is called in its project: `web #2`, `web (run)`. */
+export function replicaLabel(c: ContainerSummary): string {
+  const l = c.compose;
+  if (!l) return c.name;
+  if (l.oneoff) return `${l.service} (run)`;
+  return l.number != null ? `${l.service} #${l.number}` : l.service;
+}
+
+/** The filter box on projects: a project matches by its name or a service's. */
+export function projectMatches(g: ProjectGroup, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  return g.project.toLowerCase().includes(q) || g.services.some((s) => s.toLowerCase().includes(q));
+}
+
+/**
+ * The rows of the containers list: each project where its newest shown container would be, its
+ * shown containers under it unless collapsed; containers of no project as they are. `groups`
+ * (from every container) gives each header the whole project's state.
+ */
+export function containerRows(shown: ContainerSummary[], groups: Map<string, ProjectGroup>, collapsed: ReadonlySet<string>): ContainerRow[] {
+  const rows: ContainerRow[] = [];
+  const byProject = new Map<string, ContainerSummary[]>();
+  for (const c of shown) {
+    const p = c.compose?.project;
+    if (p) byProject.set(p, [...(byProject.get(p) ?? []), c]);
+  }
+  const placed = new Set<string>();
+  for (const c of [...shown].sort(byCreatedDesc)) {
+    const p = c.compose?.project;
+    if (!p) {
+      rows.push({ kind: 'container', c, project: null });
+      continue;
+    }
+    if (placed.has(p)) continue;
+    placed.add(p);
+    const g = groups.get(p);
+    if (!g) continue;
+    rows.push({ kind: 'project', group: g });
+    if (!collapsed.has(p)) for (const m of (byProject.get(p) ?? []).sort(byService)) rows.push({ kind: 'container', c: m, project: p });
+  }
+  return rows;
 }

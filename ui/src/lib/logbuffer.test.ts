@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LogBuffer, splitMatches } from './logbuffer';
 import type { LogLine } from './api';
 
-const line = (text: string, stream: LogLine['stream'] = 'stdout'): LogLine => ({ stream, ts: null, text });
+const line = (text: string, stream: LogLine['stream'] = 'stdout'): LogLine => ({ stream, ts: null, text, source: null });
 
 describe('LogBuffer', () => {
   it('stays bounded, dropping the oldest lines in chunks', () => {

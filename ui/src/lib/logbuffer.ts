@@ -6,6 +6,8 @@ export interface Row {
   /** A running number, stable while the row is in the buffer. */
   n: number;
   stream: LogStream;
+  /** The service a project's line came from. */
+  source: string | null;
   ts: string | null;
   segments: Segment[];
   /** Lower-case plain text, for search. */
@@ -16,17 +18,20 @@ export class LogBuffer {
   rows: Row[] = [];
   dropped = 0;
   private next = 0;
-  private carry: Record<LogStream, Segment | object> = { stdout: {}, stderr: {}, tty: {} };
+  // A colour left open carries to the next line of the same stream (of the same service).
+  private carry = new Map<string, Segment | object>();
 
   constructor(readonly max = 20_000) {}
 
   push(lines: LogLine[]) {
     for (const l of lines) {
-      const { segments, style } = parseAnsi(l.text, this.carry[l.stream]);
-      this.carry[l.stream] = style;
+      const key = `${l.source ?? ''}\u0000${l.stream}`;
+      const { segments, style } = parseAnsi(l.text, this.carry.get(key) ?? {});
+      this.carry.set(key, style);
       this.rows.push({
         n: this.next++,
         stream: l.stream,
+        source: l.source ?? null,
         ts: l.ts,
         segments,
         lower: segments.map((s) => s.text).join('').toLowerCase(),
@@ -43,7 +48,7 @@ export class LogBuffer {
   clear() {
     this.rows = [];
     this.dropped = 0;
-    this.carry = { stdout: {}, stderr: {}, tty: {} };
+    this.carry.clear();
   }
 }
 

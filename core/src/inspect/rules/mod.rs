@@ -187,7 +187,12 @@ pub fn catalogue() -> Vec<&'static Rule> {
 pub fn catalogue_markdown() -> String {
     let mut s = String::from(
         "# Bulkhead's security rules\n\nGenerated from `core/src/inspect/rules/` (`make rules-doc`). Rule IDs are stable. \
-         CIS: CIS Docker Benchmark v1.6.0. OWASP: OWASP Docker Security Cheat Sheet.\n",
+         CIS: CIS Docker Benchmark v1.6.0. OWASP: OWASP Docker Security Cheat Sheet.\n\n\
+         One catalogue, two kinds of facts: the container rules judge running and created containers \
+         (`bulkhead audit`, the Security view) and, where the column *Compose files* says so, the services of a \
+         compose file before anything starts (`bulkhead audit --compose FILE`, the compose view). There a finding \
+         points at the key named (or at the service, when the fix is to add that key); the others need the \
+         running container or its image (a healthcheck may come from the image; the kernel exists only once it runs).\n",
     );
     for (scope, heading) in [
         (Scope::Container, "Container runtime"),
@@ -195,16 +200,21 @@ pub fn catalogue_markdown() -> String {
         (Scope::Engine, "Engine and host"),
     ] {
         s.push_str(&format!(
-            "\n## {heading}\n\n| ID | Severity | Title | CIS | OWASP | Fix |\n|---|---|---|---|---|---|\n"
+            "\n## {heading}\n\n| ID | Severity | Title | CIS | OWASP | Compose files | Fix |\n|---|---|---|---|---|---|---|\n"
         ));
         for r in catalogue().into_iter().filter(|r| r.scope == scope) {
+            let compose = match crate::compose::review::compose_key(r.id) {
+                Some(key) => format!("yes: `{key}`"),
+                None => "—".into(),
+            };
             s.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} | {} |\n",
+                "| `{}` | {} | {} | {} | {} | {} | {} |\n",
                 r.id,
                 r.severity,
                 r.title,
                 r.cis.unwrap_or("—"),
                 r.owasp.unwrap_or("—"),
+                compose,
                 r.fix.replace('|', "\\|")
             ));
         }

@@ -240,10 +240,13 @@ pub static RULES: &[(Rule, ContainerCheck)] = &[
             let ev: Vec<String> = c
                 .ports
                 .iter()
-                .filter(|p| p.host_port > 0 && matches!(p.host_ip.as_str(), "" | "0.0.0.0" | "::"))
+                // Every fact is a binding (exposed-only ports are not facts); port 0 is one the
+                // engine picks at start (`-p 80`, a created container), on every interface all the same.
+                .filter(|p| matches!(p.host_ip.as_str(), "" | "0.0.0.0" | "::"))
                 .map(|p| {
                     let ip = if p.host_ip.is_empty() { "0.0.0.0" } else { &p.host_ip };
-                    format!("{ip}:{} → {}/{}", p.host_port, p.container_port, p.protocol)
+                    let port = if p.host_port == 0 { "(a port the engine picks)".to_owned() } else { p.host_port.to_string() };
+                    format!("{ip}:{port} → {}/{}", p.container_port, p.protocol)
                 })
                 .collect();
             when(!ev.is_empty(), || ev)

@@ -47,6 +47,13 @@ import type { NetworkPrunePlan } from './bindings/NetworkPrunePlan';
 import type { ConnectRequest } from './bindings/ConnectRequest';
 import type { VolumeListing } from './bindings/VolumeListing';
 import type { TransferEvent } from './bindings/TransferEvent';
+import type { ProjectAction } from './bindings/ProjectAction';
+import type { ProjectResult } from './bindings/ProjectResult';
+import type { ProjectRemovePlan } from './bindings/ProjectRemovePlan';
+import type { ComposeTool } from './bindings/ComposeTool';
+import type { ComposeReport } from './bindings/ComposeReport';
+import type { ComposeCommand } from './bindings/ComposeCommand';
+import type { ComposeOutput } from './bindings/ComposeOutput';
 
 export type { ErrorKind } from './bindings/ErrorKind';
 export type { EngineStatus } from './bindings/EngineStatus';
@@ -124,6 +131,19 @@ export type { VolumeListing } from './bindings/VolumeListing';
 export type { VolumeEntry } from './bindings/VolumeEntry';
 export type { EntryKind } from './bindings/EntryKind';
 export type { TransferEvent } from './bindings/TransferEvent';
+export type { ComposeLabels } from './bindings/ComposeLabels';
+export type { ProjectAction } from './bindings/ProjectAction';
+export type { ProjectResult } from './bindings/ProjectResult';
+export type { ProjectRemovePlan } from './bindings/ProjectRemovePlan';
+export type { ComposeTool } from './bindings/ComposeTool';
+export type { ComposeReport } from './bindings/ComposeReport';
+export type { ComposeFileView } from './bindings/ComposeFileView';
+export type { ComposeServiceView } from './bindings/ComposeServiceView';
+export type { ComposeFinding } from './bindings/ComposeFinding';
+export type { ServiceReview } from './bindings/ServiceReview';
+export type { SourceLocation } from './bindings/SourceLocation';
+export type { ComposeCommand } from './bindings/ComposeCommand';
+export type { ComposeOutput } from './bindings/ComposeOutput';
 
 /** An error from the backend: branch on `kind`, show `message`. */
 export class AppError extends Error {
@@ -208,6 +228,28 @@ export const api = {
     return call<number>('container_logs', { id, options, onEvent: channel((e: LogEvent) => onEvent(lines(e)), true) });
   },
   streamStop: (id: number) => call<boolean>('stream_stop', { id }),
+  /** Every container of a Compose project's log, interleaved in time order, tagged by service. */
+  projectLogs: (project: string, options: LogOptions, onEvent: (e: LogEvent) => void) => {
+    const lines = (e: LogEvent): LogEvent =>
+      e.event === 'lines'
+        ? { event: 'lines', data: e.data.map((l) => ({ ...l, ts: l.ts === null ? null : neutralise(l.ts), source: l.source === null ? null : neutralise(l.source) })) }
+        : neutraliseDeep(e);
+    return call<number>('project_logs', { project, options, onEvent: channel((e: LogEvent) => onEvent(lines(e)), true) });
+  },
+  /** Start, stop, restart, pause or unpause every container of a Compose project (Engine API). */
+  projectAct: (project: string, action: ProjectAction) => call<ProjectResult>('project_act', { project, action }),
+  projectRemovePlan: (project: string) => call<ProjectRemovePlan>('project_remove_plan', { project }),
+  /** Its containers and Compose-made networks; its volumes only when `volumes`. */
+  projectRemove: (project: string, volumes: boolean) => call<ProjectResult>('project_remove', { project, volumes }),
+  /** The user's Compose (`docker compose` or `docker-compose`), or null when neither is installed. */
+  composeTool: () => call<ComposeTool | null>('compose_tool'),
+  /** A native file chooser, then the file read and reviewed; null when cancelled. */
+  composeOpen: () => call<ComposeReport | null>('compose_open'),
+  /** Reads and reviews a compose file named by a project's labels. */
+  composeReview: (path: string) => call<ComposeReport>('compose_review', { path }),
+  /** Runs the user's Compose on the file against the engine in use; Cancel with streamStop. */
+  composeRun: (path: string, project: string, command: ComposeCommand, onEvent: (e: ComposeOutput) => void) =>
+    call<number>('compose_run', { path, project, command, onEvent: channel(onEvent) }),
   logsSave: (id: string, options: LogOptions) => call<SavedLog | null>('logs_save', { id, options }),
   openPort: (port: number) => call<void>('open_port', { port }),
 

@@ -12,7 +12,7 @@ const net = (i: number): NetworkSummary => ({
 });
 const container = (i: number): ContainerSummary => ({
   id: `c${i}`, shortId: `c${i}`, name: `project-${i % 10}-service-${i}`, image: 'img', imageId: 'sha256:x', command: '', state: 'running',
-  status: '', created: 0, mounts: [], networkMode: i === 0 ? 'host' : `project-${i % 10}_default`,
+  status: '', created: 0, mounts: [], compose: null, networkMode: i === 0 ? 'host' : `project-${i % 10}_default`,
   ports: i % 7 === 0 ? [{ hostIp: i % 2 ? '127.0.0.1' : '0.0.0.0', hostPort: 8000 + i, containerPort: 80, protocol: 'tcp' }] : [],
   networks: i === 0 ? [] : [{ network: `project-${i % 10}_default`, networkId: `net${i % 10}`, ipv4: '', ipv6: '' }, ...(i % 11 === 0 ? [{ network: 'project-1_default', networkId: 'net1', ipv4: '', ipv6: '' }] : [])],
 });

@@ -9,7 +9,7 @@ const hostile = '<img src=x onerror="window.pwned=1">';
 const row = (over: Partial<ContainerSummary>): ContainerSummary => ({
   id: 'ab12'.repeat(16), shortId: 'ab12ab12ab12', name: 'web', image: 'busybox', imageId: 'sha256:ee',
   command: '', state: 'running', status: 'Up', ports: [{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
-  created: 1, mounts: [], networks: [], networkMode: 'default', ...over,
+  created: 1, mounts: [], networks: [], networkMode: 'default', compose: null, ...over,
 });
 
 describe('untrusted strings render as text', () => {

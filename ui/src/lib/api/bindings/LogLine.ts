@@ -5,4 +5,8 @@ export type LogLine = { stream: LogStream,
 /**
  * The engine's timestamp, when asked for.
  */
-ts: string | null, text: string, };
+ts: string | null, text: string, 
+/**
+ * Which service of a Compose project the line came from (a project's interleaved log).
+ */
+source: string | null, };
