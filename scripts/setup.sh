@@ -16,8 +16,9 @@ if [ "$mode" = test ]; then
   # x11-utils (xwininfo): to see and answer the app's native file choosers under Xvfb.
   # openssh-server: a real sshd on 127.0.0.1 for the SSH-engine tests (the client comes with it);
   # iproute2: the bridge of the tests' second dockerd; podman: its Docker-compatible API, and
-  # uidmap (newuidmap) for a rootless one.
-  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman uidmap)
+  # uidmap (newuidmap) for a rootless one; docker-compose: Compose v1 (1.29.2, the only Compose
+  # Debian 12 packages) for up/down/pull/build and the differential interpolation test.
+  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman uidmap docker-compose)
 fi
 if ! command -v dockerd >/dev/null 2>&1 && ! timeout 5 docker version >/dev/null 2>&1; then
   pkgs+=(docker.io)

@@ -1437,3 +1437,132 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
     assert!(engine.network_summary(&bulkhead_core::NetworkRef::parse(&net_id).unwrap()).await.unwrap().is_none());
     client.close().await.unwrap();
 }
+
+/// Waits until the project's row says `state` (or, with `None`, is gone).
+async fn wait_project_state(client: &Client, project: &str, state: Option<&str>, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let found = client.find(Locator::Css(&format!("[data-testid=project-row][data-project='{project}']"))).await;
+        let now = match &found {
+            Ok(e) => e.attr("data-state").await.ok().flatten(),
+            Err(_) => None,
+        };
+        if now.as_deref() == state {
+            return;
+        }
+        assert!(started.elapsed() < within, "project {project}: wanted {state:?}, still {now:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A project that docker-compose started outside the app shows as one row with its services
+/// under it; it is stopped and started as one from that row. A risky compose file, opened with
+/// the native chooser, shows its review — each finding at its line — before Up; Up asks first
+/// ("Up anyway"), Compose's output streams to its end, and the new project is in the list; it
+/// is removed from its page, the app's own path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compose_project_is_grouped_stopped_and_started_as_one_and_a_risky_file_is_reviewed_before_up() {
+    let _serial = SERIAL.lock().await;
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let lower = |s: String| s.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "");
+    let (first, risky) = (lower(unique_name("e2e-proj")), lower(unique_name("e2e-risky")));
+    for p in [&first, &risky] {
+        for s in ["web", "worker"] {
+            cleanup.container(&format!("{p}_{s}_1"));
+        }
+        cleanup.network(&format!("{p}_back"));
+        cleanup.volume(&format!("{p}_data"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let file = compose_project(&a, "");
+    let up = std::process::Command::new("docker-compose")
+        .args(["-f", file.to_str().unwrap(), "-p", &first, "up", "-d"])
+        .output()
+        .expect("docker-compose (make test installs it)");
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+    wait_project_state(&client, &first, Some("running"), Duration::from_secs(15)).await;
+    let members = client.find_all(Locator::Css(&format!("[data-testid=container-row][data-project='{first}']"))).await.unwrap();
+    assert_eq!(members.len(), 2, "its two services under it");
+    screenshot(&client, "compose-projects").await;
+
+    // Stopped and started as one, from its row.
+    click(&client, &format!("[data-testid=project-row][data-project='{first}'] [data-testid=project-stop]")).await;
+    wait_project_state(&client, &first, Some("stopped"), Duration::from_secs(30)).await;
+    let p = bulkhead_core::compose::ProjectName::parse(&first).unwrap();
+    assert!(engine.project_containers(&p).await.unwrap().iter().all(|c| c.state != bulkhead_core::model::ContainerState::Running));
+    click(&client, &format!("[data-testid=project-row][data-project='{first}'] [data-testid=project-start]")).await;
+    wait_project_state(&client, &first, Some("running"), Duration::from_secs(30)).await;
+
+    // A risky file: the host's process namespace and SYS_ADMIN (both start on these machines).
+    let risky_file = compose_project(&b, "    pid: host\n    cap_add: [SYS_ADMIN]\n");
+    let text = std::fs::read_to_string(&risky_file).unwrap();
+    let pid_line = text.lines().position(|l| l.trim() == "pid: host").unwrap() + 1;
+    // Named after its folder, as Compose names it: rename the folder to the project's name.
+    let named = dir.path().join(&risky);
+    std::fs::rename(&b, &named).unwrap();
+    let risky_file = named.join("docker-compose.yml");
+    click(&client, "[data-testid=compose-open]").await;
+    answer_file_chooser(&display, "Open a compose file", Answer::Path(&risky_file.display().to_string())).await;
+    wait_for(&client, &format!("[data-testid=compose-view][data-project='{risky}']"), Duration::from_secs(15)).await;
+    let finding = wait_for(&client, "[data-testid=compose-finding][data-rule='container.host-pid']", Duration::from_secs(5)).await;
+    assert_eq!(finding.attr("data-line").await.unwrap(), Some(pid_line.to_string()), "the finding points at its line");
+    wait_for(&client, "[data-testid=compose-finding][data-rule='container.dangerous-capabilities']", Duration::from_secs(5)).await;
+    let grade = client.find(Locator::Css("[data-testid=compose-grade]")).await.unwrap();
+    assert_eq!(grade.attr("data-grade").await.unwrap().as_deref(), Some("F"));
+    wait_for(&client, "[data-testid=compose-tool]", Duration::from_secs(15)).await;
+    screenshot(&client, "compose-review").await;
+    assert!(engine.project_containers(&bulkhead_core::compose::ProjectName::parse(&risky).unwrap()).await.unwrap().is_empty(), "nothing started yet");
+
+    // Up asks first; "Up anyway" runs Compose and its output streams to the end.
+    click(&client, "[data-testid=compose-up]").await;
+    let ask = wait_for(&client, "[data-testid=confirm]", Duration::from_secs(5)).await;
+    assert!(ask.text().await.unwrap().contains("critical"), "the question names the findings");
+    click(&client, "[data-testid=confirm-ok]").await;
+    wait_for(&client, "[data-testid=compose-output][data-exit='0']", Duration::from_secs(180)).await;
+    let out = client.find(Locator::Css("[data-testid=compose-lines]")).await.unwrap().prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(out.contains(&risky), "Compose's own output: {out}");
+
+    // The new project is in the list; removed from its page, after a confirmation.
+    click(&client, "[data-testid=back]").await;
+    wait_project_state(&client, &risky, Some("running"), Duration::from_secs(15)).await;
+    click(&client, &format!("[data-testid=project-row][data-project='{risky}'] td.name")).await;
+    wait_for(&client, &format!("[data-testid=project-view][data-project='{risky}']"), Duration::from_secs(5)).await;
+    // Its log: both services, each line tagged with its service.
+    click(&client, "[data-testid=project-tab-logs]").await;
+    let tags = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut seen = Vec::new();
+        for e in client.find_all(Locator::Css("[data-testid=log-source]")).await.unwrap_or_default() {
+            seen.push(e.text().await.unwrap_or_default());
+        }
+        if seen.iter().any(|t| t == "web") && seen.iter().any(|t| t == "worker") {
+            break;
+        }
+        assert!(Instant::now() < tags, "both services' lines, tagged: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&client, "compose-project").await;
+    click(&client, "[data-testid=project-view-remove]").await;
+    wait_for(&client, "[data-testid=confirm-option]", Duration::from_secs(10)).await;
+    click(&client, "[data-testid=confirm-ok]").await;
+    // Done, the page goes back to the list (the page itself has no project rows to wait on).
+    wait_for(&client, "[data-testid=containers-table]", Duration::from_secs(60)).await;
+    wait_project_state(&client, &risky, None, Duration::from_secs(30)).await;
+    let left = engine.project_remove_plan(&bulkhead_core::compose::ProjectName::parse(&risky).unwrap()).await.unwrap();
+    assert!(left.containers.is_empty() && left.networks.is_empty(), "{left:?}");
+    assert_eq!(left.volumes, vec![format!("{risky}_data")], "its volume is kept: the box was not ticked");
+
+    let down = std::process::Command::new("docker-compose").args(["-f", file.to_str().unwrap(), "-p", &first, "down", "-v"]).output().unwrap();
+    assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
+    client.close().await.unwrap();
+}

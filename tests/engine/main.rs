@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod actions;
+mod compose;
 mod contexts;
 mod exec;
 mod ignore;

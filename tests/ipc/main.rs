@@ -316,3 +316,38 @@ fn volume_and_network_commands_refuse_bad_input_before_the_engine() {
         assert!(err.to_string().contains("not allowed"), "{cmd} from another window: {err}");
     }
 }
+
+#[test]
+fn compose_commands_refuse_bad_input_before_the_engine_or_compose() {
+    let app = app();
+    let w = window(&app, "main");
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb.yaml");
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+    }
+    std::fs::write(&bomb, text).unwrap();
+    let bomb = bomb.display().to_string();
+    for (cmd, args) in [
+        ("project_act", json!({ "project": "Shop", "action": "start" })),
+        ("project_act", json!({ "project": "../x", "action": "stop" })),
+        ("project_remove_plan", json!({ "project": "" })),
+        ("project_remove", json!({ "project": "a b", "volumes": true })),
+        ("project_logs", json!({ "project": "-x", "options": {}, "onEvent": "__CHANNEL__:1" })),
+        ("compose_review", json!({ "path": "relative/compose.yaml" })),
+        ("compose_review", json!({ "path": "/proc/self/environ" })),
+        ("compose_review", json!({ "path": bomb })),
+        ("compose_run", json!({ "path": "/srv/x.yaml", "project": "Bad Name", "command": "up", "onEvent": "__CHANNEL__:1" })),
+    ] {
+        let err = invoke(&w, cmd, args.clone()).unwrap_err();
+        assert_kind(&err, "invalidArgument");
+    }
+    assert!(invoke(&w, "project_act", json!({ "project": "shop", "action": "explode" })).is_err(), "an unknown action is refused");
+    assert!(invoke(&w, "compose_run", json!({ "path": "/x.yml", "project": "p", "command": "rm", "onEvent": "__CHANNEL__:1" })).is_err());
+    let other = window(&app, "other");
+    for cmd in ["project_act", "project_remove", "compose_open", "compose_review", "compose_run", "compose_tool"] {
+        let err = invoke(&other, cmd, json!({ "project": "x", "path": "/x" })).unwrap_err();
+        assert!(err.to_string().contains("not allowed"), "{cmd} from another window: {err}");
+    }
+}

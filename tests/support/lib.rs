@@ -449,3 +449,24 @@ pub fn run_sleeper_on(host: &str, image: &str, name: &str) -> String {
     assert!(out.status.success(), "docker -H {host} run: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// A Compose fixture project in `dir` (`docker-compose.yml`): two services of the fixture image
+/// on a network of their own, a named volume, everything labelled for the tests' sweep; their
+/// main process exits on SIGTERM at once. `extra` is added to the web service (indented 4).
+pub fn compose_project(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
+    let pid = std::process::id();
+    let label = format!("{TEST_LABEL}: \"{pid}\"");
+    let service = |name: &str, more: &str| {
+        format!(
+            "  {name}:\n    image: {FIXTURE_IMAGE}\n    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; echo hello from {name}; while true; do sleep 1; done\"]\n    labels: {{{label}}}\n    networks: [back]\n{more}"
+        )
+    };
+    let text = format!(
+        "version: \"3.7\"\nservices:\n{}{}volumes:\n  data:\n    labels: {{{label}}}\nnetworks:\n  back:\n    labels: {{{label}}}\n",
+        service("web", &format!("    volumes: [\"data:/data\"]\n{extra}")),
+        service("worker", "")
+    );
+    let path = dir.join("docker-compose.yml");
+    std::fs::write(&path, text).expect("compose file");
+    path
+}

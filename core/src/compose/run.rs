@@ -200,8 +200,10 @@ pub fn run(
     cmd: ComposeCommand,
     endpoint: &Endpoint,
 ) -> Result<impl Stream<Item = ComposeOutput> + Send + 'static> {
-    // The file is checked as the review checks it: absolute, a regular UTF-8 file, not huge.
+    // The file is read as the review reads it — absolute, a regular UTF-8 file of bounded size,
+    // YAML within limits, every variable interpolated — and Compose never sees one it refuses.
     let (real, _) = super::file::read_text(file)?;
+    super::file::load(&real, &file.display().to_string(), std::env::vars().collect())?;
     super::project::ProjectName::parse(project)?;
     let dir = real.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
     let (env, tls) = engine_env(endpoint)?;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, containerMatches, emptyLists, imageMatches, networkUsers, usage, volumeUsage, volumeUsers } from './lists';
+import { applyEvent, containerMatches, containerRows, emptyLists, imageMatches, networkUsers, projectGroups, replicaLabel, usage, volumeUsage, volumeUsers } from './lists';
+import type { ComposeLabels } from './api';
 import type { ContainerSummary, EngineStatus, ImageSummary, NetworkSummary, VolumeSummary } from './api';
 
 const status: EngineStatus = {
@@ -102,5 +103,53 @@ describe('volumes and networks', () => {
     expect(volumeUsage(list).get('v')).toBe(2);
     expect(networkUsers(net('n1', 'alpha'), list).map((u) => `${u.container.id}:${u.ipv4}`)).toEqual(['up:10.0.0.2']);
     expect(networkUsers(net('n9', 'other'), list)).toEqual([]);
+  });
+});
+
+describe('Compose projects', () => {
+  const labels = (project: string, service: string, number: number | null, oneoff = false): ComposeLabels => ({
+    project, service, number, oneoff, workingDir: `/srv/${project}`, configFiles: [`/srv/${project}/compose.yaml`], version: '1.29.2',
+  });
+  const hex = (n: number) => n.toString(16).padStart(4, '0').repeat(16);
+  const shop = [
+    c({ id: hex(1), name: 'shop_web_2', created: 10, compose: labels('shop', 'web', 2) }),
+    c({ id: hex(2), name: 'shop_web_1', created: 11, compose: labels('shop', 'web', 1), state: 'exited' }),
+    c({ id: hex(3), name: 'shop-db-1', created: 12, compose: labels('shop', 'db', 1) }),
+    c({ id: hex(4), name: 'shop_web_run_1', created: 13, compose: labels('shop', 'web', 1, true), state: 'exited' }),
+  ];
+  const loose = c({ id: hex(5), name: 'alone', created: 20 });
+  const other = c({ id: hex(6), name: 'blog-app-1', created: 5, compose: labels('blog', 'app', 1) });
+  const all = [loose, ...shop, other];
+
+  it('groups containers under their project with its state, services and files', () => {
+    const g = projectGroups(all);
+    expect([...g.keys()].sort()).toEqual(['blog', 'shop']);
+    const s = g.get('shop')!;
+    expect(s.services).toEqual(['db', 'web']);
+    expect(s.containers.length).toBe(4);
+    expect(s.running).toBe(2);
+    expect(s.state).toBe('partial');
+    expect(g.get('blog')!.state).toBe('running');
+    expect(s.containers.map(replicaLabel)).toEqual(['db #1', 'web #1', 'web #2', 'web (run)']);
+    expect(s.configFiles).toEqual(['/srv/shop/compose.yaml']);
+    expect(s.created).toBe(13);
+  });
+
+  it('places each project where its newest container is and folds it', () => {
+    const rows = containerRows(all, projectGroups(all), new Set());
+    expect(rows.map((r) => (r.kind === 'project' ? `[${r.group.project}]` : r.c.name))).toEqual([
+      'alone', '[shop]', 'shop-db-1', 'shop_web_1', 'shop_web_2', 'shop_web_run_1', '[blog]', 'blog-app-1',
+    ]);
+    const folded = containerRows(all, projectGroups(all), new Set(['shop']));
+    expect(folded.map((r) => (r.kind === 'project' ? `[${r.group.project}]` : r.c.name))).toEqual(['alone', '[shop]', '[blog]', 'blog-app-1']);
+  });
+
+  it('finds projects and services in the filter box, and the header keeps the whole project state', () => {
+    expect(all.filter((x) => containerMatches(x, 'shop')).map((x) => x.name)).toHaveLength(4);
+    expect(all.filter((x) => containerMatches(x, 'db')).map((x) => x.name)).toEqual(['shop-db-1']);
+    const shown = all.filter((x) => containerMatches(x, 'db'));
+    const rows = containerRows(shown, projectGroups(all), new Set());
+    expect(rows).toHaveLength(2);
+    expect(rows[0].kind === 'project' && rows[0].group.containers.length).toBe(4);
   });
 });

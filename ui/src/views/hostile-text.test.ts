@@ -28,6 +28,21 @@ const summary = {
   mounts: [{ kind: 'volume', name: `data${HOSTILE}`, source: `/var/lib/docker/volumes/${HOSTILE}`, destination: `/data${HOSTILE}`, rw: true }],
   networks: [{ network: `net${HOSTILE}`, networkId: netId, ipv4: `10.0.0.2${HOSTILE}`, ipv6: '' }],
   networkMode: `net${HOSTILE}`,
+  compose: {
+    project: `shop${HOSTILE}`, service: `web${HOSTILE}`, number: 1, oneoff: false, workingDir: `/srv/${HOSTILE}`,
+    configFiles: [`/srv/${HOSTILE}/compose.yaml`], version: `1.29${HOSTILE}`,
+  },
+};
+const finding = { ruleId: 'container.privileged', severity: 'critical', title: `Runs privileged${HOSTILE}`, why: HOSTILE, evidence: [`privileged: ${HOSTILE}`], fix: HOSTILE, cis: '5.5', owasp: null, quickFix: null };
+const composeReport = {
+  file: {
+    path: `/srv/${HOSTILE}/compose.yaml`, dir: `/srv/${HOSTILE}`, project: `shop${HOSTILE}`,
+    services: [{ name: `web${HOSTILE}`, line: 3, image: `busybox${HOSTILE}`, build: null, ports: [`8080:80${HOSTILE}`], volumes: [`/:/host${HOSTILE}`], networks: [`back${HOSTILE}`], profiles: [] }],
+    volumes: [`data${HOSTILE}`], networks: [`back${HOSTILE}`], unsetVariables: [`VAR${HOSTILE}`], notes: [`note ${HOSTILE}`],
+  },
+  services: [{ service: `web${HOSTILE}`, score: 60, grade: 'F', findings: [{ service: `web${HOSTILE}`, location: { line: 5, column: 5, key: `services.web${HOSTILE}.privileged` }, finding }] }],
+  grade: 'F',
+  summary: { containers: 1, critical: 1, high: 0, medium: 0, low: 0, info: 0 },
 };
 const kv = [{ key: `key${HOSTILE}`, value: HOSTILE }];
 const volume = {
@@ -99,6 +114,9 @@ const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
   container_stats: () => 1,
   container_logs: () => 2,
   stream_stop: () => true,
+  compose_review: () => composeReport,
+  compose_tool: () => ({ command: `docker-compose${HOSTILE}`, version: `1.29${HOSTILE}`, v2: false }),
+  project_logs: () => 3,
   volume_inspect: () => ({ Name: `data${HOSTILE}`, Labels: { [`key${HOSTILE}`]: HOSTILE } }),
   network_inspect: () => ({ Name: `net${HOSTILE}`, Labels: { [`key${HOSTILE}`]: HOSTILE } }),
   network_members: () => [{ containerId: id, containerName: `web${HOSTILE}`, ipv4: `10.0.0.2/24${HOSTILE}`, ipv6: '', mac: HOSTILE, aliases: [`db${HOSTILE}`] }],
@@ -129,6 +147,9 @@ const { default: NetworksView } = await import('./NetworksView.svelte');
 const { default: NetworkDetail } = await import('./NetworkDetail.svelte');
 const { default: ExposureView } = await import('./ExposureView.svelte');
 const { default: EngineSwitcher } = await import('../lib/components/EngineSwitcher.svelte');
+const { default: ProjectView } = await import('./ProjectView.svelte');
+const { default: ComposeView } = await import('./ComposeView.svelte');
+const { projectGroups } = await import('../lib/lists');
 
 /** What a user can read in the rendered view: its text and every attribute value. */
 function everything(root: HTMLElement): string[] {
@@ -162,6 +183,22 @@ describe('hostile engine text is neutralised in every view', () => {
     expectNeutral(render(ImagesView, { images: lists.images, containers: lists.containers }).container);
     expectNeutral(render(VolumesView, { volumes: lists.volumes, containers: lists.containers }).container);
     expectNeutral(render(NetworksView, { networks: lists.networks, containers: lists.containers }).container);
+  });
+
+  it('a Compose project: its row, its page, and the review of a compose file', async () => {
+    const list = render(ContainersView, { containers: lists.containers });
+    expect(list.container.querySelector('[data-testid=project-row]')?.textContent).toContain(`shop${SHOWN}`);
+    expectNeutral(list.container);
+    list.unmount();
+    const group = projectGroups(lists.containers).get(lists.containers[0].compose!.project)!;
+    const page = render(ProjectView, { group, onback: () => {} });
+    expectNeutral(page.container);
+    page.unmount();
+    const review = await api.composeReview('/srv/x/compose.yaml');
+    const file = render(ComposeView, { report: review, onback: () => {} });
+    await waitFor(() => expect(file.container.querySelector('[data-testid=compose-tool]')).not.toBeNull());
+    expect(file.container.querySelector('[data-testid=compose-finding]')?.textContent).toContain(`line 5`);
+    expectNeutral(file.container);
   });
 
   it('a volume: labels, options, who uses it, where', async () => {
