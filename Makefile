@@ -34,6 +34,8 @@ bench: setup-test docker app
 	$(CARGO) bench -p bulkhead-core --bench lists --bench containers --bench storage
 	@# Remote engines: a second dockerd over SSH and TLS against the docker CLI with contexts.
 	$(CARGO) bench -p bulkhead-tests --bench engines
+	@# Compose: project actions through the API vs docker-compose; the review of a 50-service file.
+	$(CARGO) bench -p bulkhead-tests --bench compose
 	@# Into xterm.js in the real window (an ignored e2e test that prints its own bench line).
 	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
 	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture 2>&1 | grep -E '^bench '

@@ -128,6 +128,12 @@ async fn type_into(client: &Client, css: &str, text: &str) {
     e.send_keys(text).await.unwrap();
 }
 
+/// The text of the element `css` (textContent: what is clipped counts too).
+async fn text_content(client: &Client, css: &str) -> String {
+    let e = client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} is missing"));
+    e.prop("textContent").await.unwrap().unwrap_or_default()
+}
+
 async fn click(client: &Client, css: &str) {
     client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} is missing")).click().await.unwrap();
 }
@@ -192,14 +198,7 @@ async fn the_run_form_starts_httpd_with_a_port_and_a_pids_limit_and_the_ui_stops
     // The preview is the docker run line the form stands for.
     let deadline = Instant::now() + Duration::from_secs(3);
     let preview = loop {
-        let p = client
-            .find(Locator::Css("[data-testid=run-preview]"))
-            .await
-            .unwrap()
-            .prop("textContent")
-            .await
-            .unwrap()
-            .unwrap_or_default();
+        let p = text_content(&client, "[data-testid=run-preview]").await;
         if p.contains("--pids-limit 6") || Instant::now() > deadline {
             break p;
         }
@@ -1491,7 +1490,8 @@ async fn a_compose_project_is_grouped_stopped_and_started_as_one_and_a_risky_fil
     let client = driver.session().await;
     wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
     wait_project_state(&client, &first, Some("running"), Duration::from_secs(15)).await;
-    let members = client.find_all(Locator::Css(&format!("[data-testid=container-row][data-project='{first}']"))).await.unwrap();
+    let members =
+        client.find_all(Locator::Css(&format!("[data-testid=container-row][data-project='{first}']"))).await.unwrap();
     assert_eq!(members.len(), 2, "its two services under it");
     screenshot(&client, "compose-projects").await;
 
@@ -1499,7 +1499,12 @@ async fn a_compose_project_is_grouped_stopped_and_started_as_one_and_a_risky_fil
     click(&client, &format!("[data-testid=project-row][data-project='{first}'] [data-testid=project-stop]")).await;
     wait_project_state(&client, &first, Some("stopped"), Duration::from_secs(30)).await;
     let p = bulkhead_core::compose::ProjectName::parse(&first).unwrap();
-    assert!(engine.project_containers(&p).await.unwrap().iter().all(|c| c.state != bulkhead_core::model::ContainerState::Running));
+    assert!(engine
+        .project_containers(&p)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.state != bulkhead_core::model::ContainerState::Running));
     click(&client, &format!("[data-testid=project-row][data-project='{first}'] [data-testid=project-start]")).await;
     wait_project_state(&client, &first, Some("running"), Duration::from_secs(30)).await;
 
@@ -1514,14 +1519,28 @@ async fn a_compose_project_is_grouped_stopped_and_started_as_one_and_a_risky_fil
     click(&client, "[data-testid=compose-open]").await;
     answer_file_chooser(&display, "Open a compose file", Answer::Path(&risky_file.display().to_string())).await;
     wait_for(&client, &format!("[data-testid=compose-view][data-project='{risky}']"), Duration::from_secs(15)).await;
-    let finding = wait_for(&client, "[data-testid=compose-finding][data-rule='container.host-pid']", Duration::from_secs(5)).await;
+    let finding =
+        wait_for(&client, "[data-testid=compose-finding][data-rule='container.host-pid']", Duration::from_secs(5))
+            .await;
     assert_eq!(finding.attr("data-line").await.unwrap(), Some(pid_line.to_string()), "the finding points at its line");
-    wait_for(&client, "[data-testid=compose-finding][data-rule='container.dangerous-capabilities']", Duration::from_secs(5)).await;
+    wait_for(
+        &client,
+        "[data-testid=compose-finding][data-rule='container.dangerous-capabilities']",
+        Duration::from_secs(5),
+    )
+    .await;
     let grade = client.find(Locator::Css("[data-testid=compose-grade]")).await.unwrap();
     assert_eq!(grade.attr("data-grade").await.unwrap().as_deref(), Some("F"));
     wait_for(&client, "[data-testid=compose-tool]", Duration::from_secs(15)).await;
     screenshot(&client, "compose-review").await;
-    assert!(engine.project_containers(&bulkhead_core::compose::ProjectName::parse(&risky).unwrap()).await.unwrap().is_empty(), "nothing started yet");
+    assert!(
+        engine
+            .project_containers(&bulkhead_core::compose::ProjectName::parse(&risky).unwrap())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing started yet"
+    );
 
     // Up asks first; "Up anyway" runs Compose and its output streams to the end.
     click(&client, "[data-testid=compose-up]").await;
@@ -1529,7 +1548,7 @@ async fn a_compose_project_is_grouped_stopped_and_started_as_one_and_a_risky_fil
     assert!(ask.text().await.unwrap().contains("critical"), "the question names the findings");
     click(&client, "[data-testid=confirm-ok]").await;
     wait_for(&client, "[data-testid=compose-output][data-exit='0']", Duration::from_secs(180)).await;
-    let out = client.find(Locator::Css("[data-testid=compose-lines]")).await.unwrap().prop("textContent").await.unwrap().unwrap_or_default();
+    let out = text_content(&client, "[data-testid=compose-lines]").await;
     assert!(out.contains(&risky), "Compose's own output: {out}");
 
     // The new project is in the list; removed from its page, after a confirmation.
@@ -1562,7 +1581,10 @@ async fn a_compose_project_is_grouped_stopped_and_started_as_one_and_a_risky_fil
     assert!(left.containers.is_empty() && left.networks.is_empty(), "{left:?}");
     assert_eq!(left.volumes, vec![format!("{risky}_data")], "its volume is kept: the box was not ticked");
 
-    let down = std::process::Command::new("docker-compose").args(["-f", file.to_str().unwrap(), "-p", &first, "down", "-v"]).output().unwrap();
+    let down = std::process::Command::new("docker-compose")
+        .args(["-f", file.to_str().unwrap(), "-p", &first, "down", "-v"])
+        .output()
+        .unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     client.close().await.unwrap();
 }

@@ -3,9 +3,7 @@
 //! installed by `make test`) for up / down / build with streamed output and Cancel, its
 //! interpolation held against ours, and hostile files refused before anything starts.
 
-use bulkhead_core::compose::{
-    self, file, ComposeCommand, ComposeOutput, ComposeTool, ProjectAction, ProjectName,
-};
+use bulkhead_core::compose::{self, file, ComposeCommand, ComposeOutput, ComposeTool, ProjectAction, ProjectName};
 use bulkhead_core::logs::LogOptions;
 use bulkhead_core::model::ContainerState;
 use bulkhead_core::{Endpoint, ErrorKind};
@@ -87,10 +85,16 @@ async fn projects_are_grouped_by_label_and_acted_on_as_one_through_the_api() {
     engine.create_network(&new_net).await.unwrap();
     cleanup.network(&net);
     let vol = format!("{v1}_data");
-    let new_vol = bulkhead_core::volumes::NewVolume { name: vol.clone(), driver: "local".into(), driver_opts: vec![], labels: owned };
+    let new_vol = bulkhead_core::volumes::NewVolume {
+        name: vol.clone(),
+        driver: "local".into(),
+        driver_opts: vec![],
+        labels: owned,
+    };
     engine.create_volume(&new_vol).await.unwrap();
     cleanup.volume(&vol);
-    let sleeper = || Some(vec!["sh".to_owned(), "-c".to_owned(), "trap 'exit 0' TERM; while true; do sleep 1; done".to_owned()]);
+    let sleeper =
+        || Some(vec!["sh".to_owned(), "-c".to_owned(), "trap 'exit 0' TERM; while true; do sleep 1; done".to_owned()]);
     let make = |name: String, l: HashMap<String, String>, network: Option<String>| {
         let body = bollard::models::ContainerCreateBody {
             cmd: sleeper(),
@@ -101,11 +105,23 @@ async fn projects_are_grouped_by_label_and_acted_on_as_one_through_the_api() {
         (name, body)
     };
     let specs = vec![
-        make(format!("{v1}_web_1"), labels(&v1, "web", "1", "False", "docker-compose.yml", "1.29.2"), Some(net.clone())),
-        make(format!("{v1}_web_2"), labels(&v1, "web", "2", "False", "docker-compose.yml", "1.29.2"), Some(net.clone())),
+        make(
+            format!("{v1}_web_1"),
+            labels(&v1, "web", "1", "False", "docker-compose.yml", "1.29.2"),
+            Some(net.clone()),
+        ),
+        make(
+            format!("{v1}_web_2"),
+            labels(&v1, "web", "2", "False", "docker-compose.yml", "1.29.2"),
+            Some(net.clone()),
+        ),
         make(format!("{v1}_db_1"), labels(&v1, "db", "1", "False", "docker-compose.yml", "1.29.2"), Some(net.clone())),
         make(format!("{v1}_web_run_1"), labels(&v1, "web", "1", "True", "docker-compose.yml", "1.29.2"), None),
-        make(format!("{v2}-api-1"), labels(&v2, "api", "1", "False", &format!("/srv/{v2}/compose.yaml"), "2.29.1"), None),
+        make(
+            format!("{v2}-api-1"),
+            labels(&v2, "api", "1", "False", &format!("/srv/{v2}/compose.yaml"), "2.29.1"),
+            None,
+        ),
     ];
     let mut ids = Vec::new();
     for (name, body) in specs {
@@ -129,16 +145,28 @@ async fn projects_are_grouped_by_label_and_acted_on_as_one_through_the_api() {
     let r = engine.project_act(&p1, ProjectAction::Start).await.unwrap();
     assert_eq!(r.containers.len(), 3, "{r:?}");
     assert_eq!(r.failed(), 0, "{r:?}");
-    let states = |v: Vec<bulkhead_core::model::ContainerSummary>| v.into_iter().map(|c| (c.name, c.state)).collect::<HashMap<_, _>>();
+    let states = |v: Vec<bulkhead_core::model::ContainerSummary>| {
+        v.into_iter().map(|c| (c.name, c.state)).collect::<HashMap<_, _>>()
+    };
     let now = states(engine.project_containers(&p1).await.unwrap());
     assert_eq!(now[&format!("{v1}_web_1")], ContainerState::Running);
     assert_eq!(now[&format!("{v1}_db_1")], ContainerState::Running);
     assert_eq!(now[&format!("{v1}_web_run_1")], ContainerState::Created, "one-off containers are not started");
-    assert_eq!(states(engine.project_containers(&ProjectName::parse(&v2).unwrap()).await.unwrap()).values().next(), Some(&ContainerState::Created), "the other project untouched");
+    assert_eq!(
+        states(engine.project_containers(&ProjectName::parse(&v2).unwrap()).await.unwrap()).values().next(),
+        Some(&ContainerState::Created),
+        "the other project untouched"
+    );
 
     // Pause and unpause, then stop: all of them.
     assert_eq!(engine.project_act(&p1, ProjectAction::Pause).await.unwrap().containers.len(), 3);
-    assert!(states(engine.project_containers(&p1).await.unwrap()).values().filter(|s| **s == ContainerState::Paused).count() == 3);
+    assert!(
+        states(engine.project_containers(&p1).await.unwrap())
+            .values()
+            .filter(|s| **s == ContainerState::Paused)
+            .count()
+            == 3
+    );
     engine.project_act(&p1, ProjectAction::Unpause).await.unwrap();
     let r = engine.project_act(&p1, ProjectAction::Stop).await.unwrap();
     assert_eq!((r.containers.len(), r.failed()), (3, 0));
@@ -154,7 +182,10 @@ async fn projects_are_grouped_by_label_and_acted_on_as_one_through_the_api() {
     let r = engine.project_remove(&p1, false).await.unwrap();
     assert_eq!(r.failed(), 0, "{r:?}");
     assert!(engine.project_containers(&p1).await.unwrap().is_empty(), "running ones were stopped, then removed");
-    assert!(d.inspect_network(&net, None::<bollard::query_parameters::InspectNetworkOptions>).await.is_err(), "its network is gone");
+    assert!(
+        d.inspect_network(&net, None::<bollard::query_parameters::InspectNetworkOptions>).await.is_err(),
+        "its network is gone"
+    );
     assert!(d.inspect_volume(&vol).await.is_ok(), "its volume is kept unless asked");
     // Nothing left but the volume: removing with volumes takes it.
     let r = engine.project_remove(&p1, true).await.unwrap();
@@ -195,31 +226,50 @@ async fn up_logs_and_down_through_compose_stream_their_output() {
     let opts = LogOptions { follow: false, timestamps: true, ..Default::default() };
     let mut lines = Vec::new();
     for _ in 0..30 {
-        lines = engine.project_logs(&p, &opts).await.unwrap().collect::<Vec<_>>().await.into_iter().flat_map(|b| b.unwrap()).collect::<Vec<_>>();
+        lines = engine
+            .project_logs(&p, &opts)
+            .await
+            .unwrap()
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .flat_map(|b| b.unwrap())
+            .collect::<Vec<_>>();
         if lines.len() >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let tagged: Vec<(&str, &str)> = lines.iter().map(|l| (l.source.as_deref().unwrap_or(""), l.text.as_str())).collect();
+    let tagged: Vec<(&str, &str)> =
+        lines.iter().map(|l| (l.source.as_deref().unwrap_or(""), l.text.as_str())).collect();
     assert!(tagged.contains(&("web", "hello from web")), "{tagged:?}");
     assert!(tagged.contains(&("worker", "hello from worker")), "{tagged:?}");
     let times: Vec<&str> = lines.iter().map(|l| l.ts.as_deref().unwrap()).collect();
-    let parsed: Vec<_> = times.iter().map(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()).collect();
+    let parsed: Vec<_> = times
+        .iter()
+        .map(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap())
+        .collect();
     assert!(parsed.windows(2).all(|w| w[0] <= w[1]), "interleaved in time order: {times:?}");
     // Following: a line written now arrives once, tagged.
     let follow = LogOptions { follow: true, tail: Some(1), ..Default::default() };
     let mut live = Box::pin(engine.project_logs(&p, &follow).await.unwrap());
     let web = cs.iter().find(|c| c.compose.as_ref().unwrap().service == "web").unwrap();
     let exec = docker()
-        .create_exec(&web.id, bollard::models::ExecConfig { cmd: Some(vec!["sh".into(), "-c".into(), "echo live line > /proc/1/fd/1".into()]), ..Default::default() })
+        .create_exec(
+            &web.id,
+            bollard::models::ExecConfig {
+                cmd: Some(vec!["sh".into(), "-c".into(), "echo live line > /proc/1/fd/1".into()]),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     docker().start_exec(&exec.id, None).await.unwrap();
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !seen.iter().any(|(_, t): &(String, String)| t == "live line") {
-        let batch = tokio::time::timeout_at(deadline, live.next()).await.expect("the live line arrives").unwrap().unwrap();
+        let batch =
+            tokio::time::timeout_at(deadline, live.next()).await.expect("the live line arrives").unwrap().unwrap();
         seen.extend(batch.into_iter().map(|l| (l.source.unwrap_or_default(), l.text)));
     }
     assert_eq!(seen.iter().filter(|(_, t)| t == "live line").count(), 1, "{seen:?}");
@@ -285,7 +335,11 @@ async fn cancelling_a_compose_build_interrupts_compose() {
     drop(out);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !processes_with(&needle).is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "compose still runs after Cancel: {:?}", processes_with(&needle));
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "compose still runs after Cancel: {:?}",
+            processes_with(&needle)
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -316,10 +370,11 @@ async fn our_interpolation_matches_docker_compose_config() {
     }
     let path = dir.path().join("docker-compose.yml");
     std::fs::write(&path, &text).unwrap();
-    let env: HashMap<String, String> = [("SET", "v"), ("EMPTY", ""), ("BOTH", "from-env"), ("PATH", &std::env::var("PATH").unwrap())]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let env: HashMap<String, String> =
+        [("SET", "v"), ("EMPTY", ""), ("BOTH", "from-env"), ("PATH", &std::env::var("PATH").unwrap())]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
     // Theirs: `docker-compose config` with exactly this environment.
     let (program, prefix) = if tool.v2 { ("docker", vec!["compose"]) } else { ("docker-compose", vec![]) };
     let out = std::process::Command::new(program)
@@ -337,7 +392,8 @@ async fn our_interpolation_matches_docker_compose_config() {
     let ours = file::load(&path, "docker-compose.yml", env).unwrap();
     let ours = ours.services[0].node.get("environment").unwrap();
     for (k, _) in &cases {
-        let a = theirs.get(k).and_then(|n| n.as_str()).unwrap_or_else(|| panic!("{k} missing from docker-compose config"));
+        let a =
+            theirs.get(k).and_then(|n| n.as_str()).unwrap_or_else(|| panic!("{k} missing from docker-compose config"));
         // `config` prints a compose file again: its literal `$` are escaped back to `$$`.
         let a = a.replace("$$", "$");
         let b = ours.get(k).and_then(|n| n.as_str()).unwrap();

@@ -337,14 +337,26 @@ fn compose_commands_refuse_bad_input_before_the_engine_or_compose() {
         ("project_logs", json!({ "project": "-x", "options": {}, "onEvent": "__CHANNEL__:1" })),
         ("compose_review", json!({ "path": "relative/compose.yaml" })),
         ("compose_review", json!({ "path": "/proc/self/environ" })),
+        ("compose_review", json!({ "path": "/etc/shadow" })),
         ("compose_review", json!({ "path": bomb })),
-        ("compose_run", json!({ "path": "/srv/x.yaml", "project": "Bad Name", "command": "up", "onEvent": "__CHANNEL__:1" })),
+        (
+            "compose_run",
+            json!({ "path": "/srv/x.yaml", "project": "Bad Name", "command": "up", "onEvent": "__CHANNEL__:1" }),
+        ),
     ] {
         let err = invoke(&w, cmd, args.clone()).unwrap_err();
         assert_kind(&err, "invalidArgument");
     }
-    assert!(invoke(&w, "project_act", json!({ "project": "shop", "action": "explode" })).is_err(), "an unknown action is refused");
-    assert!(invoke(&w, "compose_run", json!({ "path": "/x.yml", "project": "p", "command": "rm", "onEvent": "__CHANNEL__:1" })).is_err());
+    assert!(
+        invoke(&w, "project_act", json!({ "project": "shop", "action": "explode" })).is_err(),
+        "an unknown action is refused"
+    );
+    assert!(invoke(
+        &w,
+        "compose_run",
+        json!({ "path": "/x.yml", "project": "p", "command": "rm", "onEvent": "__CHANNEL__:1" })
+    )
+    .is_err());
     let other = window(&app, "other");
     for cmd in ["project_act", "project_remove", "compose_open", "compose_review", "compose_run", "compose_tool"] {
         let err = invoke(&other, cmd, json!({ "project": "x", "path": "/x" })).unwrap_err();

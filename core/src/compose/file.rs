@@ -146,6 +146,19 @@ pub fn read_text(path: &Path) -> Result<(PathBuf, String)> {
     Ok((real, decode(&shown, bytes)?))
 }
 
+/// A path that came from the webview or from a container's labels (hostile: a label may name
+/// `/etc/shadow`) is read only when it is named like a compose file: `.yml` or `.yaml`. The
+/// native chooser and the CLI name any file the user picks.
+pub fn named_like_compose(path: &Path) -> Result<()> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml") => Ok(()),
+        _ => Err(invalid(
+            &neutralise(&path.display().to_string()),
+            "is not named like a compose file (.yml or .yaml); open it with Open compose file… instead",
+        )),
+    }
+}
+
 /// UTF-8 text only (a BOM is dropped); a NUL byte means a binary file.
 pub fn decode(shown: &str, mut bytes: Vec<u8>) -> Result<String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -761,6 +774,9 @@ mod tests {
         assert!(read_text(Path::new("/dev/zero")).unwrap_err().message.contains("/dev"));
         assert!(read_text(Path::new("/proc/self/status")).is_err());
         assert!(read_text(Path::new("/")).unwrap_err().message.contains("regular"));
+        assert!(named_like_compose(Path::new("/srv/a/compose.YAML")).is_ok());
+        assert!(named_like_compose(Path::new("/etc/shadow")).is_err());
+        assert!(named_like_compose(Path::new("/srv/a/compose.yml.txt")).is_err());
     }
 
     #[test]

@@ -94,10 +94,13 @@ pub async fn compose_open<R: Runtime>(
 }
 
 /// Reviews a compose file a project's labels name (the path is checked as any compose file is:
-/// absolute, a regular UTF-8 file of bounded size, not under /proc, /sys or /dev).
+/// absolute, a regular UTF-8 file of bounded size, not under /proc, /sys or /dev — and, since a
+/// label is hostile, named `.yml` or `.yaml`).
 #[tauri::command]
 pub async fn compose_review(state: State<'_, AppState>, path: String) -> Result<ComposeReport, Error> {
-    review(&state, PathBuf::from(path)).await
+    let path = PathBuf::from(path);
+    compose::file::named_like_compose(&path)?;
+    review(&state, path).await
 }
 
 /// Runs `up -d`, `down`, `pull` or `build` with the user's Compose against the engine in use;
@@ -111,10 +114,12 @@ pub async fn compose_run(
     on_event: Channel<ComposeOutput>,
 ) -> Result<u32, Error> {
     let p = ProjectName::parse(&project)?;
+    let path = PathBuf::from(path);
+    compose::file::named_like_compose(&path)?;
     let engine = state.watcher().engine()?;
     let tool = compose::run::find_tool()
         .await
         .ok_or_else(|| Error::new(bulkhead_core::ErrorKind::NotFound, compose::run::INSTALL_HINT))?;
-    let out = compose::run::run(&tool, &PathBuf::from(path), p.as_str(), command, engine.endpoint())?;
+    let out = compose::run::run(&tool, &path, p.as_str(), command, engine.endpoint())?;
     Ok(state.add_stream(crate::stream::pump(out, on_event)))
 }
