@@ -140,17 +140,21 @@ async fn click(client: &Client, css: &str) {
 
 /// Waits until the row of `id` is in `state` (or, with `None`, gone).
 async fn wait_row_state(client: &Client, id: &str, state: Option<&str>, within: Duration) {
+    wait_state(client, &format!("[data-testid=container-row][data-id='{id}']"), state, within).await;
+}
+
+/// Waits until the element `css` has `data-state` = `state` (or, with `None`, is gone).
+async fn wait_state(client: &Client, css: &str, state: Option<&str>, within: Duration) {
     let started = Instant::now();
     loop {
-        let found = client.find(Locator::Css(&format!("[data-testid=container-row][data-id='{id}']"))).await;
-        let now = match &found {
+        let now = match client.find(Locator::Css(css)).await {
             Ok(e) => e.attr("data-state").await.ok().flatten(),
             Err(_) => None,
         };
         if now.as_deref() == state {
             return;
         }
-        assert!(started.elapsed() < within, "row {id}: wanted {state:?}, still {now:?}");
+        assert!(started.elapsed() < within, "{css}: wanted {state:?}, still {now:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -1439,19 +1443,7 @@ async fn volumes_and_networks_are_created_used_connected_and_removed_in_the_wind
 
 /// Waits until the project's row says `state` (or, with `None`, is gone).
 async fn wait_project_state(client: &Client, project: &str, state: Option<&str>, within: Duration) {
-    let started = Instant::now();
-    loop {
-        let found = client.find(Locator::Css(&format!("[data-testid=project-row][data-project='{project}']"))).await;
-        let now = match &found {
-            Ok(e) => e.attr("data-state").await.ok().flatten(),
-            Err(_) => None,
-        };
-        if now.as_deref() == state {
-            return;
-        }
-        assert!(started.elapsed() < within, "project {project}: wanted {state:?}, still {now:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_state(client, &format!("[data-testid=project-row][data-project='{project}']"), state, within).await;
 }
 
 /// A project that docker-compose started outside the app shows as one row with its services
