@@ -10,7 +10,7 @@
 //! review and the file view need are read here from the positioned tree, as the Compose
 //! specification defines them; everything else is ignored, as Compose ignores what it does not use.
 
-use super::interpolate::{interpolate, InterpolationError, Outcome};
+use super::interpolate::{interpolate, Outcome};
 use super::yaml::{self, Node, Pos, Value};
 use crate::error::{Error, Result};
 use crate::inspect::facts::{ContainerFacts, MountFact, PortFact};
@@ -229,13 +229,7 @@ pub fn parse(text: &str, shown: &str, dir: &Path, vars: &Variables) -> Result<Co
     let mut outcome = Outcome::default();
     let lookup = |k: &str| vars.get(k);
     root.for_each_scalar_mut(&mut |s, pos| {
-        *s = interpolate(s, &lookup, &mut outcome).map_err(|e| yaml::YamlError {
-            message: match e {
-                InterpolationError::Required { .. } => e.to_string(),
-                InterpolationError::Invalid(_) => e.to_string(),
-            },
-            pos,
-        })?;
+        *s = interpolate(s, &lookup, &mut outcome).map_err(|e| yaml::YamlError { message: e.to_string(), pos })?;
         Ok(())
     })
     .map_err(|e| at(shown, e.pos, e.message))?;
