@@ -1155,24 +1155,36 @@ async fn bench_switch_engines_to_first_painted_row() {
     let client = driver.session().await;
     wait_for(&client, "[data-testid=engine-pill][data-state=connected][data-engine=default]", Duration::from_secs(30))
         .await;
+    // The menu's picks are disabled until the last switch has finished (`engine_switch` can
+    // answer after the rows are painted), so a pick made at once can land on a disabled button:
+    // then, after 2 s without the row, it is made again and the time is taken from the pick
+    // that switched (the count is printed). Before, the script waited 30 s and failed the bench.
     let script = "const [engine, row, done] = arguments; \
         const frame = () => new Promise((r) => requestAnimationFrame(() => r())); \
+        const sel = `[data-testid=engine-item][data-id='${engine}'] .engine-pick`; \
+        const rowSel = `[data-testid=container-row][data-id='${row}']`; \
         (async () => { \
-          document.querySelector('[data-testid=engine-pill]').click(); \
-          let item; while (!(item = document.querySelector(`[data-testid=engine-item][data-id='${engine}'] .engine-pick`))) await frame(); \
-          const t0 = performance.now(); item.click(); \
-          while (!document.querySelector(`[data-testid=container-row][data-id='${row}']`)) await new Promise((r) => setTimeout(r, 1)); \
-          await frame(); done(performance.now() - t0); })();";
+          for (let again = 0; ; again++) { \
+            let item = document.querySelector(sel); \
+            if (!item) document.querySelector('[data-testid=engine-pill]').click(); \
+            while (!(item = document.querySelector(sel))) await frame(); \
+            const t0 = performance.now(); item.click(); \
+            while (!document.querySelector(rowSel) && performance.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 1)); \
+            if (document.querySelector(rowSel)) { await frame(); done([performance.now() - t0, again]); return; } \
+          } })();";
+    // The switcher may still be open from the last pick (it closes when the switch is done, which
+    // can be after the row is painted): the script opens it only when it is closed.
     // Connect both once (the first switch to `second` starts its watcher), then measure.
     let mut times = Vec::new();
+    let mut repeated = 0;
     for i in 0..21 {
         let (engine, row) = if i % 2 == 0 { ("second", second_id.as_str()) } else { ("default", first_id.as_str()) };
-        let ms = client
+        let answer = client
             .execute_async(script, vec![serde_json::json!(engine), serde_json::json!(row)])
             .await
-            .unwrap()
-            .as_f64()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("switch {i} to {engine}: {e}"));
+        let (ms, again) = (answer[0].as_f64().unwrap(), answer[1].as_u64().unwrap());
+        repeated += again;
         if i >= 2 {
             times.push(ms);
         }
@@ -1180,7 +1192,7 @@ async fn bench_switch_engines_to_first_painted_row() {
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     println!(
-        "bench switch-engine-first-row: {median:.1} ms median from the click to the other engine's first row painted (both engines connected; {} switches, max {:.1} ms) (lower is better; target ≤ 100 ms)",
+        "bench switch-engine-first-row: {median:.1} ms median from the click to the other engine's first row painted (both engines connected; {} switches, max {:.1} ms; {repeated} picks made again: the menu was still disabled by the last switch) (lower is better; target ≤ 100 ms)",
         times.len(),
         times[times.len() - 1]
     );
