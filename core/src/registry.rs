@@ -148,16 +148,12 @@ impl CredentialSource {
             return Err(Error::invalid(format!("The credential helper name {name:?} is not a program name.")));
         }
         let program = format!("docker-credential-{name}");
-        let exe = self
-            .path
-            .as_ref()
-            .and_then(|p| std::env::split_paths(p).map(|d| d.join(&program)).find(|c| is_executable(c)))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("The credential helper {program} (named in the docker config) is not on PATH."),
-                )
-            })?;
+        let exe = self.path.as_ref().and_then(|p| on_path(p, &program)).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("The credential helper {program} (named in the docker config) is not on PATH."),
+            )
+        })?;
         let mut child = tokio::process::Command::new(&exe)
             .arg("get")
             .stdin(std::process::Stdio::piped())
@@ -213,6 +209,12 @@ impl CredentialSource {
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The first executable `program` in the folders of a PATH value (host programs are started
+/// by their full path, never through a shell).
+pub(crate) fn on_path(path: &std::ffi::OsStr, program: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(path).map(|d| d.join(program)).find(|c| is_executable(c))
 }
 
 /// The inline `auths` entry for `registry`: the exact key first, then any key with the same host.

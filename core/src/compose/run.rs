@@ -82,11 +82,7 @@ pub const INSTALL_HINT: &str = "Neither `docker compose` (the Compose v2 plugin)
      package from Docker's own repository (v2). Starting, stopping and removing existing projects works without it.";
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
+    crate::registry::on_path(&std::env::var_os("PATH")?, name)
 }
 
 async fn version_of(program: &Path, prefix: &[&str]) -> Option<String> {
