@@ -2,6 +2,7 @@
 //! `cargo test -p bulkhead-core --features ts` fails when ui/src/lib/api/bindings is stale;
 //! `make bindings` rewrites it.
 
+use crate::archive::{ChangeKind, EntryKind, FileEntry, TransferEvent};
 use crate::build::{BuildEvent, BuildRequest};
 use crate::compose::{
     ComposeCommand, ComposeFileView, ComposeFinding, ComposeLabels, ComposeOutput, ComposeReport, ComposeServiceView,
@@ -21,7 +22,7 @@ use crate::model::*;
 use crate::networks::{ConnectRequest, NetworkMember, NetworkPrunePlan, NetworkSummary, NewNetwork, Subnet};
 use crate::run::{FieldIssue, MountRequest, ParsedRun, PortRequest, RestartPolicy, RunCheck, RunOutcome, RunRequest};
 use crate::stats::StatsSample;
-use crate::volume_data::{EntryKind, TransferEvent, VolumeEntry, VolumeListing};
+use crate::volume_data::VolumeListing;
 use crate::volumes::{KeyValue, NewVolume, VolumePruneMode, VolumePrunePlan, VolumeSize, VolumeSummary};
 use ts_rs::{Config, TS};
 
@@ -54,7 +55,8 @@ pub fn all() -> Vec<(String, String)> {
         render::<ConnectRequest>(&cfg),
         render::<NetworkPrunePlan>(&cfg),
         render::<EntryKind>(&cfg),
-        render::<VolumeEntry>(&cfg),
+        render::<FileEntry>(&cfg),
+        render::<ChangeKind>(&cfg),
         render::<VolumeListing>(&cfg),
         render::<TransferEvent>(&cfg),
         render::<ImageSummary>(&cfg),

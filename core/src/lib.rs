@@ -1,6 +1,7 @@
 //! bulkhead-core: every Docker operation and every inspection rule of Bulkhead.
 //! It knows nothing of Tauri; the desktop shell and the `bulkhead audit` CLI both sit on it.
 
+pub mod archive;
 pub mod build;
 pub mod compose;
 pub mod containers;
@@ -8,7 +9,9 @@ pub mod context;
 pub mod engine;
 pub mod engines;
 pub mod error;
+pub mod events;
 pub mod exec;
+pub mod files;
 mod http;
 pub mod ignore;
 pub mod images;
