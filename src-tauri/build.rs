@@ -73,6 +73,16 @@ const COMMANDS: &[&str] = &[
     "network_prune",
     "network_connect",
     "network_disconnect",
+    "files_browse",
+    "files_changes",
+    "files_read",
+    "files_save",
+    "files_pick",
+    "files_conflicts",
+    "files_upload",
+    "watch_drops",
+    "files_write",
+    "events_watch",
 ];
 
 fn main() {

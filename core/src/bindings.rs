@@ -10,7 +10,9 @@ use crate::compose::{
 };
 use crate::engines::{AddEngine, EngineEntry, EngineSource, EnginesView};
 use crate::error::{Error, ErrorKind};
+use crate::events::{EngineEvent, EventQuery, EventsEvent};
 use crate::exec::ExecRequest;
+use crate::files::{ContainerListing, Dropped, FileChange, FileContent};
 use crate::inspect::facts::{ContainerFacts, EngineFacts, MountFact, PortFact, Probe, SocketFacts};
 use crate::inspect::harden::{Change, HardenOutcome, HardenPlan};
 use crate::inspect::host::{CgroupFacts, KernelFacts, NamespaceFact, ProcStatus};
@@ -57,6 +59,13 @@ pub fn all() -> Vec<(String, String)> {
         render::<EntryKind>(&cfg),
         render::<FileEntry>(&cfg),
         render::<ChangeKind>(&cfg),
+        render::<ContainerListing>(&cfg),
+        render::<FileChange>(&cfg),
+        render::<FileContent>(&cfg),
+        render::<Dropped>(&cfg),
+        render::<EventQuery>(&cfg),
+        render::<EngineEvent>(&cfg),
+        render::<EventsEvent>(&cfg),
         render::<VolumeListing>(&cfg),
         render::<TransferEvent>(&cfg),
         render::<ImageSummary>(&cfg),

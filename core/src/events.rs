@@ -87,6 +87,11 @@ pub enum EventsEvent {
 }
 
 impl EventQuery {
+    /// Refuses a query with a bad kind, container, label or time.
+    pub fn check(&self) -> Result<()> {
+        self.filters().map(|_| ())
+    }
+
     /// The engine's filters; every name checked.
     fn filters(&self) -> Result<HashMap<String, Vec<String>>> {
         let mut f = HashMap::new();

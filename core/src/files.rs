@@ -175,6 +175,17 @@ pub struct FileContent {
     pub not_editable: Option<String>,
 }
 
+/// Files dropped on the window, as the webview hears of it: the drop's number and the names
+/// (the paths stay in the backend, which recorded them from the window's own event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Dropped {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    pub names: Vec<String>,
+}
+
 /// The `/changes` entries as the engine writes them.
 #[derive(Deserialize)]
 struct RawChange {
@@ -213,10 +224,7 @@ impl Engine {
     /// changed. The engine's tar of the folder is read once for its headers (the data flows
     /// past without being kept); a folder's size is what is under it.
     pub async fn container_browse(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<ContainerListing> {
-        let st = self.path_stat(c.as_str(), &dir.contents(), &format!("{} in the container", dir.shown())).await?;
-        if !st.is_dir() {
-            return Err(Error::invalid(format!("{} is not a folder.", dir.shown())));
-        }
+        self.check_folder(c, dir).await?;
         let (listed, changes) = tokio::join!(
             async {
                 let body = self.archive_stream(c.as_str(), &dir.contents()).await?;
@@ -312,6 +320,20 @@ impl Engine {
         })
     }
 
+    /// `NotFound` or `InvalidArgument` unless `dir` is a folder (or a link to one, followed
+    /// inside the container).
+    async fn check_folder(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<()> {
+        let what = format!("{} in the container", dir.shown());
+        let mut st = self.path_stat(c.as_str(), dir.as_str(), &what).await?;
+        if st.is_symlink() {
+            st = self.path_stat(c.as_str(), &dir.contents(), &what).await?;
+        }
+        if !st.is_dir() {
+            return Err(Error::invalid(format!("{} is not a folder.", dir.shown())));
+        }
+        Ok(())
+    }
+
     /// Whether a path of a container is a folder (a save is then a `.tar.gz`).
     pub async fn container_is_folder(&self, c: &ContainerRef, path: &ContainerPath) -> Result<bool> {
         let what = format!("{} in the container", path.shown());
@@ -353,10 +375,7 @@ impl Engine {
             if sources.is_empty() {
                 return Err(Error::invalid("Nothing to upload."));
             }
-            let what = format!("{} in the container", dir.shown());
-            if !engine.path_stat(c.as_str(), &dir.contents(), &what).await?.is_dir() {
-                return Err(Error::invalid(format!("{} is not a folder.", dir.shown())));
-            }
+            engine.check_folder(&c, &dir).await?;
             let mut names = Vec::new();
             for s in &sources {
                 let name = s
@@ -455,6 +474,40 @@ impl Engine {
             .map_err(|e| write_refused(e, &parent))?;
         self.container_read(c, path).await
     }
+}
+
+/// Where a change at run time means the container drifts from its image in a way that matters:
+/// its configuration and its programs.
+const SYSTEM_DIRS: [&str; 9] =
+    ["/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/local/bin/"];
+/// Written by the engine itself into every container (mount points of its own files).
+const ENGINE_FILES: [&str; 4] = ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/etc/mtab"];
+
+/// The system files a container added or modified (not folders that only hold such changes).
+pub fn system_changes(changes: &[FileChange]) -> Vec<String> {
+    let folders: std::collections::HashSet<&str> =
+        changes.iter().filter_map(|c| c.path.rsplit_once('/').map(|(dir, _)| dir)).filter(|d| !d.is_empty()).collect();
+    changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Deleted)
+        .filter(|c| SYSTEM_DIRS.iter().any(|d| c.path.starts_with(d)) && !ENGINE_FILES.contains(&c.path.as_str()))
+        // A folder is listed when something under it changed: that something is shown.
+        .filter(|c| !folders.contains(c.path.as_str()))
+        .map(|c| format!("{} {}", if c.kind == ChangeKind::Added { "added" } else { "modified" }, c.path))
+        .collect()
+}
+
+/// The file names of the user's files, each a plain UTF-8 name.
+pub fn names_of(sources: &[PathBuf]) -> Result<Vec<String>> {
+    sources
+        .iter()
+        .map(|s| {
+            s.file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_owned)
+                .ok_or_else(|| Error::invalid(format!("{} has no UTF-8 file name.", s.display())))
+        })
+        .collect()
 }
 
 /// The engine's refusal to write, in words a person can act on.
@@ -682,6 +735,22 @@ mod tests {
             link_target: String::new(),
             change: None,
         }
+    }
+
+    #[test]
+    fn system_changes_are_files_under_system_folders_not_the_engines_own() {
+        let ch = |p: &str, kind| FileChange { path: p.to_owned(), id: p.to_owned(), kind };
+        let got = system_changes(&[
+            ch("/etc", ChangeKind::Modified),
+            ch("/etc/hosts", ChangeKind::Added),
+            ch("/etc/cron.d", ChangeKind::Added),
+            ch("/etc/cron.d/evil", ChangeKind::Added),
+            ch("/usr/bin/ls", ChangeKind::Modified),
+            ch("/usr/bin/gone", ChangeKind::Deleted),
+            ch("/tmp/x", ChangeKind::Added),
+            ch("/etcetera/x", ChangeKind::Added),
+        ]);
+        assert_eq!(got, ["added /etc/cron.d/evil", "modified /usr/bin/ls"]);
     }
 
     #[test]

@@ -23,6 +23,15 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(navigation_guard())
+        // Files dropped on the window: recorded here, from the window's own event, so an
+        // upload's paths never come from the webview.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                if let Some(state) = window.try_state::<AppState>() {
+                    state.record_drop(paths.clone());
+                }
+            }
+        })
         .setup(move |app| {
             let handle = app.handle().clone();
             app.state::<AppState>().on_engine(Box::new(move |w| alerts::start(handle.clone(), w)));
@@ -98,6 +107,16 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::networks::network_prune,
             commands::networks::network_connect,
             commands::networks::network_disconnect,
+            commands::files::files_browse,
+            commands::files::files_changes,
+            commands::files::files_read,
+            commands::files::files_save,
+            commands::files::files_pick,
+            commands::files::files_conflicts,
+            commands::files::files_upload,
+            commands::files::watch_drops,
+            commands::files::files_write,
+            commands::events::events_watch,
         ])
 }
 

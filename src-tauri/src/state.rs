@@ -42,7 +42,13 @@ pub struct AppState {
     next_stream: AtomicU32,
     /// The latest alerts (newest first), for the System page.
     alerts: Mutex<Vec<String>>,
+    /// Files dropped on the window: the last few drops' paths by number, and who listens.
+    drops: Mutex<Vec<(u64, Vec<std::path::PathBuf>)>>,
+    drop_tx: tokio::sync::broadcast::Sender<Dropped>,
+    next_drop: std::sync::atomic::AtomicU64,
 }
+
+pub use bulkhead_core::files::Dropped;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -70,7 +76,48 @@ impl AppState {
             streams: Mutex::default(),
             next_stream: AtomicU32::new(1),
             alerts: Mutex::default(),
+            drops: Mutex::default(),
+            drop_tx: tokio::sync::broadcast::channel(16).0,
+            next_drop: std::sync::atomic::AtomicU64::new(1),
         }
+    }
+
+    /// Records files dropped on the window (from the window's own event, never the webview)
+    /// and tells the listening views.
+    pub fn record_drop(&self, paths: Vec<std::path::PathBuf>) -> Dropped {
+        let d = self.record_paths(paths);
+        let _ = self.drop_tx.send(d.clone());
+        d
+    }
+
+    /// Records the user's own files (a drop, or a pick in the native chooser) under a number
+    /// the webview can name them by.
+    pub fn record_paths(&self, paths: Vec<std::path::PathBuf>) -> Dropped {
+        let seq = self.next_drop.fetch_add(1, Ordering::Relaxed);
+        let names = paths
+            .iter()
+            .map(|p| bulkhead_core::text::neutralise(&p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()))
+            .collect();
+        {
+            let mut d = lock(&self.drops);
+            d.push((seq, paths));
+            let extra = d.len().saturating_sub(8);
+            d.drain(..extra);
+        }
+        Dropped { seq, names }
+    }
+
+    /// The paths of drop `seq`.
+    pub fn dropped(&self, seq: u64) -> Result<Vec<std::path::PathBuf>> {
+        lock(&self.drops)
+            .iter()
+            .find(|(s, _)| *s == seq)
+            .map(|(_, p)| p.clone())
+            .ok_or_else(|| bulkhead_core::Error::invalid("That drop is no longer known: drop the files again."))
+    }
+
+    pub fn drops(&self) -> tokio::sync::broadcast::Receiver<Dropped> {
+        self.drop_tx.subscribe()
     }
 
     /// Wires `f` (the desktop alerts) to every engine watched, from now on and already.

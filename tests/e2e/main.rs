@@ -1592,3 +1592,108 @@ async fn a_compose_project_is_grouped_stopped_and_started_as_one_and_a_risky_fil
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_containers_files_show_what_it_wrote_open_download_upload_edit_and_the_events_page_shows_a_start() {
+    let _serial = SERIAL.lock().await;
+    let engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let name = unique_name("e2e-files");
+    let id = create_container(
+        &mut cleanup,
+        &name,
+        &["sh", "-c", "mkdir -p /work && echo hello-from-container > /work/written.txt && exec sleep 600"],
+        None,
+    )
+    .await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let c = bulkhead_core::ContainerRef::parse(&id).unwrap();
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+
+    // Its Files tab: the folder it made is marked as a change; the file it wrote, as added.
+    wait_for(&client, &format!("[data-testid=container-row][data-id='{id}']"), Duration::from_secs(30)).await;
+    click(&client, &format!("[data-testid=container-row][data-id='{id}'] td.name")).await;
+    click(&client, "[data-testid=tab-files]").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let work = "[data-testid=file-row][data-name=work]";
+    loop {
+        // The script may still be writing when the tab opens: read the folder again until it is there.
+        if client.find(Locator::Css(work)).await.is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the folder /work never showed");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        click(&client, "[data-testid=files-refresh]").await;
+    }
+    click(&client, &format!("{work} td.name")).await;
+    let written = "[data-testid=file-row][data-name='written.txt']";
+    let row = wait_for(&client, written, Duration::from_secs(15)).await;
+    assert_eq!(row.attr("data-change").await.unwrap().as_deref(), Some("added"));
+
+    // Opened: its text; downloaded where the native save dialog says.
+    click(&client, &format!("{written} td.name")).await;
+    let text = wait_for(&client, "[data-testid=viewer-text]", Duration::from_secs(10)).await;
+    assert_eq!(text.text().await.unwrap().trim(), "hello-from-container");
+    screenshot(&client, "container-files").await;
+    let out = tempfile::tempdir().unwrap();
+    let saved = out.path().join("downloaded.txt");
+    click(&client, "[data-testid=viewer-save]").await;
+    answer_file_chooser(&display, "Save the file", Answer::Path(&saved.display().to_string())).await;
+    wait_for(&client, "[data-testid=transfer][data-state=done]", Duration::from_secs(30)).await;
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), "hello-from-container\n");
+
+    // Upload through the native chooser: the file lands in the folder shown.
+    let upload = out.path().join("uploaded.txt");
+    std::fs::write(&upload, b"from the host\n").unwrap();
+    click(&client, "[data-testid=files-upload]").await;
+    answer_file_chooser(&display, "Upload files into the container", Answer::Path(&upload.display().to_string())).await;
+    wait_for(&client, "[data-testid=file-row][data-name='uploaded.txt']", Duration::from_secs(30)).await;
+    let p = |s: &str| bulkhead_core::files::ContainerPath::plain(s).unwrap();
+    assert_eq!(
+        engine.container_read(&c, &p("/work/uploaded.txt")).await.unwrap().text.as_deref(),
+        Some("from the host\n")
+    );
+
+    // Edit, review the diff, save: the container holds the new text.
+    click(&client, "[data-testid=viewer-edit]").await;
+    type_into(&client, "[data-testid=viewer-editor]", "edited in the window").await;
+    click(&client, "[data-testid=viewer-review]").await;
+    let diff = wait_for(&client, "[data-testid=viewer-diff]", Duration::from_secs(5)).await;
+    let shown = diff.text().await.unwrap();
+    assert!(shown.contains("- hello-from-container") && shown.contains("+ edited in the window"), "{shown}");
+    click(&client, "[data-testid=viewer-write]").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = engine.container_read(&c, &p("/work/written.txt")).await.unwrap();
+        if now.text.as_deref() == Some("edited in the window") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the edit never reached the container: {:?}", now.text);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The events page: a container started from a terminal (the docker CLI) shows up live.
+    click(&client, "[data-testid=nav-events]").await;
+    wait_for(&client, "[data-testid=event-timeline]", Duration::from_secs(10)).await;
+    let other = unique_name("e2e-events");
+    cleanup.container(&other);
+    let t0 = Instant::now();
+    let out = std::process::Command::new("docker")
+        .args(["run", "-d", "--name", &other, "--label", &format!("{TEST_LABEL}=e2e"), FIXTURE_IMAGE, "sleep", "60"])
+        .output()
+        .expect("the docker CLI");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    wait_for(
+        &client,
+        &format!("[data-testid=event-row][data-action=start][data-name='{other}']"),
+        Duration::from_secs(30),
+    )
+    .await;
+    eprintln!("docker run from a terminal → its start on the events page: {:?}", t0.elapsed());
+    screenshot(&client, "events").await;
+    client.close().await.unwrap();
+}

@@ -7,7 +7,9 @@
 mod actions;
 mod compose;
 mod contexts;
+mod events;
 mod exec;
+mod files;
 mod ignore;
 mod images;
 mod lists;

@@ -52,7 +52,7 @@ async fn fingerprint(cleanup: &mut Cleanup, v: &VolumeRef) -> String {
     .await
 }
 
-async fn finish(events: impl Stream<Item = TransferEvent>) -> (Vec<TransferEvent>, TransferEvent) {
+pub(crate) async fn finish(events: impl Stream<Item = TransferEvent>) -> (Vec<TransferEvent>, TransferEvent) {
     let mut events = Box::pin(events);
     let mut seen = Vec::new();
     while let Some(ev) = tokio::time::timeout(Duration::from_secs(120), events.next()).await.expect("in time") {

@@ -363,3 +363,44 @@ fn compose_commands_refuse_bad_input_before_the_engine_or_compose() {
         assert!(err.to_string().contains("not allowed"), "{cmd} from another window: {err}");
     }
 }
+
+#[test]
+fn file_and_event_commands_refuse_bad_input_before_the_engine() {
+    let app = app();
+    let w = window(&app, "main");
+    for (cmd, args) in [
+        ("files_browse", json!({ "id": "../x", "path": "/" })),
+        ("files_browse", json!({ "id": "abcd", "path": "etc" })),
+        ("files_browse", json!({ "id": "abcd", "path": "/etc/../../root" })),
+        ("files_browse", json!({ "id": "abcd", "path": "/%2E%2E/etc" })),
+        ("files_read", json!({ "id": "abcd", "path": "/a%00b" })),
+        ("files_read", json!({ "id": "abcd", "path": "/%FF" })),
+        ("files_changes", json!({ "id": "a/b" })),
+        ("files_write", json!({ "id": "abcd", "path": "relative", "text": "x", "sha256": "00" })),
+        ("files_save", json!({ "id": "abcd", "path": "/../x", "onEvent": "__CHANNEL__:1" })),
+        ("files_conflicts", json!({ "id": "abcd", "path": "/tmp", "seq": 999_999 })),
+        (
+            "files_upload",
+            json!({ "id": "abcd", "path": "/tmp", "seq": 999_999, "overwrite": false, "onEvent": "__CHANNEL__:1" }),
+        ),
+        (
+            "files_upload",
+            json!({ "id": "abcd", "path": "/./tmp", "seq": 1, "overwrite": false, "onEvent": "__CHANNEL__:1" }),
+        ),
+        ("events_watch", json!({ "query": { "kinds": ["secrets"] }, "onEvent": "__CHANNEL__:1" })),
+        ("events_watch", json!({ "query": { "container": "../x" }, "onEvent": "__CHANNEL__:1" })),
+        ("events_watch", json!({ "query": { "labels": ["=x"] }, "onEvent": "__CHANNEL__:1" })),
+    ] {
+        let err = invoke(&w, cmd, args.clone()).unwrap_err();
+        assert_kind(&err, "invalidArgument");
+    }
+    // A drop the backend never recorded cannot be uploaded: paths come from the window's own
+    // event only, never from the webview.
+    let err = invoke(&w, "files_upload", json!({ "id": "abcd", "path": "/tmp", "paths": ["/etc/shadow"], "seq": 7, "overwrite": false, "onEvent": "__CHANNEL__:1" })).unwrap_err();
+    assert_kind(&err, "invalidArgument");
+    let other = window(&app, "other");
+    for cmd in ["files_browse", "files_write", "files_upload", "files_pick", "events_watch"] {
+        let err = invoke(&other, cmd, json!({ "id": "abcd", "path": "/" })).unwrap_err();
+        assert!(err.to_string().contains("not allowed"), "{cmd} from another window: {err}");
+    }
+}

@@ -132,6 +132,7 @@ const CONTAINER_CASES: &[(&str, Mutation)] = &[
     ("container.root-user", |c| c.user = String::new()),
     ("container.root-user", |c| c.user = "0:0".into()),
     ("container.docker-host-env", |c| c.docker_host_env = Some("tcp://10.0.0.1:2375".into())),
+    ("container.system-files-changed", |c| c.system_changes = vec!["added /etc/cron.d/evil".into()]),
 ];
 
 #[test]

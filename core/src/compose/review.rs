@@ -86,7 +86,8 @@ impl Where {
 
 /// The container rules a compose file can be judged by, and where each finding points. Left
 /// out: `container.no-healthcheck` (the image may define one, the file cannot say) and
-/// `container.kernel-disagrees` (there is no kernel to ask before the container runs).
+/// `container.kernel-disagrees` and `container.system-files-changed` (there is no kernel to
+/// ask and nothing written before the container runs).
 pub const COMPOSE_RULES: &[(&str, Where)] = &[
     ("container.privileged", Where::Key(&["privileged"])),
     ("container.api-socket", Where::Item("volumes")),

@@ -118,6 +118,10 @@ pub struct ContainerFacts {
     pub env_names: Vec<String>,
     /// The value of DOCKER_HOST in the container's environment, when set.
     pub docker_host_env: Option<String>,
+    /// System files the container added or modified since it started from its image (under
+    /// /etc, /bin, /sbin, /lib and /usr's own), from `GET /containers/{id}/changes`; empty
+    /// when not read (a compose file, the Run form's preview).
+    pub system_changes: Vec<String>,
 }
 
 impl ContainerFacts {
@@ -257,6 +261,7 @@ impl ContainerFacts {
             user: s(&cfg["User"]),
             env_names: env.iter().map(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k).to_owned()).collect(),
             docker_host_env: env.iter().find_map(|e| e.strip_prefix("DOCKER_HOST=").map(str::to_owned)),
+            system_changes: Vec::new(),
         }
     }
 }

@@ -156,7 +156,10 @@ impl Engine {
         host: &HostRoot,
         engine: Option<&EngineFacts>,
     ) -> Result<ContainerReport> {
-        let facts = self.container_facts(c).await?;
+        let (facts, changes) = tokio::join!(self.container_facts(c), self.container_changes(c));
+        let mut facts = facts?;
+        // What it changed is evidence when the engine says; a review does not fail without it.
+        facts.system_changes = crate::files::system_changes(&changes.unwrap_or_default());
         let local = engine.map_or(matches!(self.endpoint(), Endpoint::Unix(_)), |e| e.local);
         let kernel = match self.endpoint() {
             // The SSH host's own files, read over SSH: its kernel's truth.

@@ -3,7 +3,9 @@
 pub mod compose;
 pub mod containers;
 pub mod engine;
+pub mod events;
 pub mod exec;
+pub mod files;
 pub mod images;
 pub mod networks;
 pub mod run;

@@ -10,6 +10,13 @@ const DANGEROUS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2
 const DANGEROUS_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const ANY_DANGEROUS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
+const DANGEROUS_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A file's text for showing: lines and tabs stay, every other control character and direction mark is U+FFFD. */
+export function neutraliseText(s: string): string {
+  return s.replace(DANGEROUS_IN_TEXT, '\uFFFD');
+}
+
 /** Replaces every control character and direction mark with U+FFFD. */
 export function neutralise(s: string, opts: { keepTabs?: boolean } = {}): string {
   return s.replace(opts.keepTabs ? DANGEROUS_BUT_TAB : DANGEROUS, '\uFFFD');

@@ -547,6 +547,28 @@ pub static RULES: &[(Rule, ContainerCheck)] = &[
     (
         Rule::new(
             Scope::Container,
+            "container.system-files-changed",
+            Severity::Medium,
+            "Changed its system files at run time",
+            "The container wrote under /etc or into its programs' folders after it started: it no longer runs what its image holds. An attacker's persistence and an unreviewed hot-fix look the same, and both are lost or kept by accident when it is recreated.",
+            "See what changed (the Files tab, What changed). Put wanted changes into the image and rebuild; run with --read-only and a volume or --tmpfs for what must be written.",
+            None,
+            Some("RULE #8"),
+        ),
+        |c, _| {
+            let n = c.system_changes.len();
+            when(n > 0, || {
+                let mut ev: Vec<String> = c.system_changes.iter().take(8).cloned().collect();
+                if n > 8 {
+                    ev.push(format!("… and {} more", n - 8));
+                }
+                ev
+            })
+        },
+    ),
+    (
+        Rule::new(
+            Scope::Container,
             "container.kernel-disagrees",
             Severity::High,
             "The kernel disagrees with the engine",

@@ -46,6 +46,12 @@ import type { NetworkMember } from './bindings/NetworkMember';
 import type { NetworkPrunePlan } from './bindings/NetworkPrunePlan';
 import type { ConnectRequest } from './bindings/ConnectRequest';
 import type { VolumeListing } from './bindings/VolumeListing';
+import type { ContainerListing } from './bindings/ContainerListing';
+import type { FileChange } from './bindings/FileChange';
+import type { FileContent } from './bindings/FileContent';
+import type { Dropped } from './bindings/Dropped';
+import type { EventQuery } from './bindings/EventQuery';
+import type { EventsEvent } from './bindings/EventsEvent';
 import type { TransferEvent } from './bindings/TransferEvent';
 import type { ProjectAction } from './bindings/ProjectAction';
 import type { ProjectResult } from './bindings/ProjectResult';
@@ -128,7 +134,15 @@ export type { NetworkPrunePlan } from './bindings/NetworkPrunePlan';
 export type { ConnectRequest } from './bindings/ConnectRequest';
 export type { Subnet } from './bindings/Subnet';
 export type { VolumeListing } from './bindings/VolumeListing';
-export type { VolumeEntry } from './bindings/VolumeEntry';
+export type { FileEntry } from './bindings/FileEntry';
+export type { ChangeKind } from './bindings/ChangeKind';
+export type { ContainerListing } from './bindings/ContainerListing';
+export type { FileChange } from './bindings/FileChange';
+export type { FileContent } from './bindings/FileContent';
+export type { Dropped } from './bindings/Dropped';
+export type { EventQuery } from './bindings/EventQuery';
+export type { EngineEvent } from './bindings/EngineEvent';
+export type { EventsEvent } from './bindings/EventsEvent';
 export type { EntryKind } from './bindings/EntryKind';
 export type { TransferEvent } from './bindings/TransferEvent';
 export type { ComposeLabels } from './bindings/ComposeLabels';
@@ -180,6 +194,23 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
     throw toAppError(e);
   }
   return USER_TEXT.has(cmd) ? result : neutraliseDeep(result);
+}
+
+/** A file's start for the viewer: every field neutralised but the text, which the viewer shows itself. */
+async function callFile(cmd: string, args: Record<string, unknown>): Promise<FileContent> {
+  let result: FileContent;
+  try {
+    result = await invoke<FileContent>(cmd, args);
+  } catch (e) {
+    throw toAppError(e);
+  }
+  return { ...neutraliseDeep({ ...result, text: null }), text: result.text };
+}
+
+/** What the user typed as a path in a container, as the backend reads it (percent-encoded). */
+export function encodePath(typed: string): string {
+  const p = typed.trim();
+  return (p.startsWith('/') ? p : `/${p}`).split('/').map(encodeURIComponent).join('/');
 }
 
 /**
@@ -283,6 +314,30 @@ export const api = {
   volumeSave: (name: string, path: string, onEvent: (e: TransferEvent) => void) => call<number | null>('volume_save', { name, path, onEvent: channel(onEvent) }),
   /** Asks for a .tar.gz (native dialog), then streams it into the empty volume. */
   volumeImport: (name: string, onEvent: (e: TransferEvent) => void) => call<number | null>('volume_import', { name, onEvent: channel(onEvent) }),
+
+  // A container's files. `path` is an entry's `id` (its real path, percent-encoded) or what
+  // the user typed, through `encodePath`.
+  /** One folder, marked with what the container changed since its image. */
+  filesBrowse: (id: string, path: string) => call<ContainerListing>('files_browse', { id, path }),
+  /** What the container changed since its image (docker diff). */
+  filesChanges: (id: string) => call<FileChange[]>('files_changes', { id }),
+  /** The start of a file: its text stays as the file holds it (the viewer shows it through `neutraliseText`). */
+  filesRead: (id: string, path: string) => callFile('files_read', { id, path }),
+  /** Asks where (native dialog), then streams a file as itself or a folder as .tar.gz. */
+  filesSave: (id: string, path: string, onEvent: (e: TransferEvent) => void) => call<number | null>('files_save', { id, path, onEvent: channel(onEvent) }),
+  /** Asks for files to upload (native chooser); the backend keeps their paths. Null when cancelled. */
+  filesPick: () => call<Dropped | null>('files_pick'),
+  /** Which names of drop/pick `seq` already exist in the folder `path`. */
+  filesConflicts: (id: string, path: string, seq: number) => call<string[]>('files_conflicts', { id, path, seq }),
+  /** Uploads drop/pick `seq` (the backend recorded its paths) into the folder `path`. */
+  filesUpload: (id: string, path: string, seq: number, overwrite: boolean, onEvent: (e: TransferEvent) => void) => call<number>('files_upload', { id, path, seq, overwrite, onEvent: channel(onEvent) }),
+  /** Every drop of files on the window: its number and names. */
+  watchDrops: (onEvent: (e: Dropped) => void) => call<number>('watch_drops', { onEvent: channel(onEvent) }),
+  /** Saves an edited text file if it is still what was opened (`sha256`). */
+  filesWrite: (id: string, path: string, text: string, sha256: string) => callFile('files_write', { id, path, text, sha256 }),
+
+  /** The engine's events: history from `since`, then live unless `until`. */
+  eventsWatch: (query: EventQuery, onEvent: (e: EventsEvent) => void) => call<number>('events_watch', { query, onEvent: channel(onEvent) }),
   networkInspect: (id: string) => call<unknown>('network_inspect', { id }),
   networkMembers: (id: string) => call<NetworkMember[]>('network_members', { id }),
   networkCreate: (network: NewNetwork) => call<NetworkSummary>('network_create', { network }),

@@ -41,4 +41,10 @@ healthcheck: boolean, user: string, envNames: Array<string>,
 /**
  * The value of DOCKER_HOST in the container's environment, when set.
  */
-dockerHostEnv: string | null, };
+dockerHostEnv: string | null, 
+/**
+ * System files the container added or modified since it started from its image (under
+ * /etc, /bin, /sbin, /lib and /usr's own), from `GET /containers/{id}/changes`; empty
+ * when not read (a compose file, the Run form's preview).
+ */
+systemChanges: Array<string>, };
