@@ -31,7 +31,7 @@ test: setup-test docker
 	@BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
 bench: setup-test docker app
-	$(CARGO) bench -p bulkhead-core --bench lists --bench containers --bench storage
+	$(CARGO) bench -p bulkhead-core --bench lists --bench containers --bench storage --bench files
 	@# Remote engines: a second dockerd over SSH and TLS against the docker CLI with contexts.
 	$(CARGO) bench -p bulkhead-tests --bench engines
 	@# Compose: project actions through the API vs docker-compose; the review of a 50-service file.

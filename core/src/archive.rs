@@ -365,6 +365,20 @@ pub(crate) fn write_gzip(r: &mut dyn Read, dest: &Path) -> Result<u64> {
     Ok(tee.bytes)
 }
 
+/// The engine's tar, as it is, into `dest` (a `.tar` the user asked for); its size.
+pub(crate) fn write_tar(r: &mut dyn Read, dest: &Path) -> Result<u64> {
+    let part = part_file(dest)?;
+    let io = |e: std::io::Error| Error::invalid(format!("Cannot write {}: {e}", dest.display()));
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, part.as_file());
+    let mut tee = TeeCount { inner: r, bytes: 0 };
+    let copied = std::io::copy(&mut tee, &mut w);
+    copied.map_err(|e| if tee.bytes == 0 { tar_error(e) } else { io(e) })?;
+    w.flush().map_err(io)?;
+    drop(w);
+    persist(part, dest)?;
+    Ok(tee.bytes)
+}
+
 struct TeeCount<'a> {
     inner: &'a mut dyn Read,
     bytes: u64,

@@ -276,8 +276,8 @@ impl Engine {
         Ok(content_of(path, head, &h))
     }
 
-    /// Saves a file (as itself) or a folder (as a `.tar.gz` of the engine's tar, never
-    /// unpacked) of a container to `dest`. Streamed; cancelled by dropping the stream (the
+    /// Saves a file (as itself) or a folder (as a `.tar.gz` of the engine's tar, or the tar as
+    /// it is when `dest` ends in `.tar`; never unpacked) of a container to `dest`. Streamed; cancelled by dropping the stream (the
     /// part file goes).
     pub fn container_save(
         &self,
@@ -304,18 +304,13 @@ impl Engine {
             let body = engine.archive_stream(c.as_str(), &src).await?;
             let counted = count_progress(body, tx.clone());
             let dest2 = dest.clone();
-            let written =
-                through_blocking(
-                    counted,
-                    move |r| {
-                        if folder {
-                            write_gzip(r, &dest2)
-                        } else {
-                            write_single_file(r, &dest2)
-                        }
-                    },
-                )
-                .await??;
+            let plain_tar = dest.extension().is_some_and(|e| e == "tar");
+            let written = through_blocking(counted, move |r| match (folder, plain_tar) {
+                (true, true) => crate::archive::write_tar(r, &dest2),
+                (true, false) => write_gzip(r, &dest2),
+                (false, _) => write_single_file(r, &dest2),
+            })
+            .await??;
             Ok(TransferEvent::Done { target: dest.display().to_string(), bytes: written, entries: None })
         })
     }

@@ -7,6 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// The baseline: `GET` as HTTP/1.0 on a fresh connection to the same socket (no chunked
 /// encoding: the body runs to the end of the connection), read to the end through a 64 KiB
 /// buffer, as curl does. Returns the bytes read, head included.
+#[allow(dead_code)] // not used by the files bench
 pub async fn raw_get(socket: &Path, path: &str) -> usize {
     let mut s = tokio::net::UnixStream::connect(socket).await.expect("connect");
     s.write_all(format!("GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n").as_bytes()).await.expect("request");

@@ -39,7 +39,7 @@ export function matchesEvent(e: EngineEvent, f: EventFilter): boolean {
 
 /** `HH:MM:SS.mmm` today, else `YYYY-MM-DD HH:MM:SS`, in local time. */
 export function eventTime(timeNano: number, now: Date = new Date()): string {
-  const d = new Date(timeNano / 1e6);
+  const d = new Date(Math.round(timeNano / 1e6));
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   if (d.toDateString() === now.toDateString()) return `${clock}.${pad(d.getMilliseconds(), 3)}`;

@@ -119,6 +119,25 @@ const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
   project_logs: () => 3,
   volume_inspect: () => ({ Name: `data${HOSTILE}`, Labels: { [`key${HOSTILE}`]: HOSTILE } }),
   network_inspect: () => ({ Name: `net${HOSTILE}`, Labels: { [`key${HOSTILE}`]: HOSTILE } }),
+  files_browse: () => ({
+    path: `/srv${HOSTILE}`, id: '/srv%0A', more: 0, readBytes: 1024,
+    entries: [
+      { name: `a${HOSTILE}`, path: `/srv/a${HOSTILE}`, id: '/srv/a%1B', kind: 'file', size: 3, items: 0, mode: 'rw-r--r--', uid: 0, gid: 0, modified: 1, linkTarget: '', change: 'added' },
+      { name: `link${HOSTILE}`, path: `/srv/link${HOSTILE}`, id: '/srv/link%E2%80%AE', kind: 'symlink', size: 0, items: 0, mode: 'rwxrwxrwx', uid: 0, gid: 0, modified: 1, linkTarget: `/etc/shadow${HOSTILE}`, change: null },
+    ],
+    deleted: [{ path: `/srv/gone${HOSTILE}`, id: '/srv/gone%07', kind: 'deleted' }],
+  }),
+  files_changes: () => [{ path: `/etc/cron.d/evil${HOSTILE}`, id: '/etc/cron.d/evil%1B', kind: 'added' }],
+  files_read: () => ({
+    path: `/srv/a${HOSTILE}`, id: '/srv/a%1B', size: 3, mode: 'rw-r--r--', uid: 0, gid: 0, modified: 1,
+    text: `line one\n${HOSTILE}\nlast`, headBase64: null, truncated: false, sha256: '00', notEditable: `controls ${HOSTILE}`,
+  }),
+  watch_drops: () => 4,
+  events_watch: (args) => {
+    const ev = { timeNano: 1_700_000_000_000_000_000, kind: 'container', action: `exec_start: sh ${HOSTILE}`, id, name: `web${HOSTILE}`, attributes: [[`key${HOSTILE}`, HOSTILE], ['name', `web${HOSTILE}`]], notable: `A process was started inside it: ${HOSTILE}` };
+    setTimeout(() => (args.onEvent as { onmessage: (e: unknown) => void }).onmessage({ event: 'events', data: [ev] }), 0);
+    return 5;
+  },
   network_members: () => [{ containerId: id, containerName: `web${HOSTILE}`, ipv4: `10.0.0.2/24${HOSTILE}`, ipv6: '', mac: HOSTILE, aliases: [`db${HOSTILE}`] }],
 };
 
@@ -271,6 +290,37 @@ describe('hostile engine text is neutralised in every view', () => {
     await waitFor(() => expect(view.container.textContent).toContain(`the home server ${SHOWN}`));
     expect(view.container.textContent).toContain(`broken ${SHOWN}`);
     expect(view.getByTestId('engine-broken').textContent).toContain(SHOWN);
+    expectNeutral(view.container);
+  });
+
+  it("a container's files: names, link targets, changes, deleted entries and a file's text", async () => {
+    const { default: ContainerFiles } = await import('../lib/components/ContainerFiles.svelte');
+    const view = render(ContainerFiles, { container: lists.containers[0] });
+    const row = await view.findByTestId('files-table');
+    expect(row.textContent).toContain(`/etc/shadow${SHOWN}`);
+    expect(row.textContent).toContain(`gone${SHOWN}`);
+    expectNeutral(view.container);
+    // The viewer keeps the file's lines (and only its newlines and tabs).
+    (view.container.querySelector('[data-testid=file-row][data-kind=file] td.name') as HTMLElement).click();
+    const text = await view.findByTestId('viewer-text');
+    expect(text.textContent?.split('\n')).toHaveLength(4);
+    expect(text.textContent).toContain(SHOWN);
+    expect(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text.textContent ?? '')).toBe(false);
+    text.remove();
+    expectNeutral(view.container);
+    view.unmount();
+    // What changed, as a list.
+    const changes = render(ContainerFiles, { container: lists.containers[0] });
+    (await changes.findByTestId('files-mode-changes')).click();
+    await waitFor(() => expect(changes.container.textContent).toContain(`evil${SHOWN}`));
+    expectNeutral(changes.container);
+  });
+
+  it('the events timeline: actions, names, attributes and why a row stands out', async () => {
+    const { default: EventsView } = await import('./EventsView.svelte');
+    const view = render(EventsView, { onopen: () => {} });
+    await waitFor(() => expect(view.container.querySelector('[data-testid=event-row]')).not.toBeNull());
+    expect(view.getByTestId('event-notable').textContent).toContain(SHOWN);
     expectNeutral(view.container);
   });
 
