@@ -486,6 +486,40 @@ impl Engine {
         decode_stat(&raw)
     }
 
+    /// Builds a helper image `tag` from `dockerfile` and `files` (name, content, mode) — `FROM
+    /// scratch`: nothing is pulled.
+    pub(crate) async fn build_scratch_image(
+        &self,
+        tag: &str,
+        dockerfile: &str,
+        files: &[(&str, &[u8], u32)],
+        what: &str,
+    ) -> Result<()> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for (name, data, mode) in std::iter::once(&("Dockerfile", dockerfile.as_bytes(), 0o644)).chain(files) {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(*mode);
+            h.set_cksum();
+            tar.append_data(&mut h, name, *data).map_err(|e| Error::internal(e.to_string()))?;
+        }
+        let context = tar.into_inner().map_err(|e| Error::internal(e.to_string()))?;
+        let opts = bollard::query_parameters::BuildImageOptions {
+            t: Some(tag.to_owned()),
+            rm: true,
+            forcerm: true,
+            ..Default::default()
+        };
+        let mut out = Box::pin(self.docker.build_image(opts, None, Some(bollard::body_full(context.into()))));
+        while let Some(item) = out.next().await {
+            let info = item.map_err(|e| self.fail(e))?;
+            if let Some(e) = info.error_detail.and_then(|d| d.message) {
+                return Err(Error::new(ErrorKind::Engine, format!("Could not build {what}: {e}")));
+            }
+        }
+        Ok(())
+    }
+
     /// The engine's tar of a path in a container, as a stream of pieces.
     pub(crate) async fn archive_stream(&self, container: &str, path: &str) -> Result<crate::http::BodyStream> {
         let q = format!("/containers/{}/archive?path={}", url_component(container), url_component(path));

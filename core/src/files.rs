@@ -10,7 +10,7 @@
 
 use crate::archive::{
     count_progress, list_one_level, mode_string, run_transfer, through_blocking, write_gzip, write_single_file,
-    ChangeKind, FileEntry, TransferEvent,
+    ChangeKind, EntryKind, FileEntry, TransferEvent,
 };
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -143,9 +143,13 @@ pub struct ContainerListing {
     pub more: u64,
     /// What was here in the image and the container deleted.
     pub deleted: Vec<FileChange>,
-    /// How many bytes of tar the engine sent to list it (its whole subtree).
+    /// How many bytes of tar the engine sent to list it (its whole subtree); 0 when the lister
+    /// read the one folder.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub read_bytes: u64,
+    /// Folders carry the size of what is under them (read through the archive); the lister
+    /// reads one level only and leaves them unsized.
+    pub folder_sizes: bool,
 }
 
 /// The start of a file, for the viewer.
@@ -224,24 +228,8 @@ impl Engine {
     /// changed. The engine's tar of the folder is read once for its headers (the data flows
     /// past without being kept); a folder's size is what is under it.
     pub async fn container_browse(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<ContainerListing> {
-        self.check_folder(c, dir).await?;
-        let (listed, changes) = tokio::join!(
-            async {
-                let body = self.archive_stream(c.as_str(), &dir.contents()).await?;
-                let counted = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-                let n = std::sync::Arc::clone(&counted);
-                let body = body.inspect(move |p| {
-                    if let Ok(p) = p {
-                        n.fetch_add(p.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                    }
-                });
-                let prefix = dir.as_str().to_owned();
-                let listed = through_blocking(body, move |r| list_one_level(r, &prefix)).await??;
-                Ok::<_, Error>((listed, counted.load(std::sync::atomic::Ordering::Relaxed)))
-            },
-            self.container_changes(c)
-        );
-        let (((mut entries, more), read_bytes), changes) = (listed?, changes?);
+        let (listed, changes) = tokio::join!(self.list_folder(c, dir), self.container_changes(c));
+        let ((mut entries, more, read_bytes, folder_sizes), changes) = (listed?, changes?);
         let here = crate::archive::encode_path(dir.as_str().trim_end_matches('/').as_bytes(), b"/");
         mark_changes(&mut entries, &changes);
         let deleted =
@@ -253,7 +241,32 @@ impl Engine {
             more,
             deleted,
             read_bytes,
+            folder_sizes,
         })
+    }
+
+    /// One folder's entries: by the lister when the container runs (one level, nothing below
+    /// it read), else — or when the lister cannot be used — from the engine's tar of it.
+    async fn list_folder(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<(Vec<FileEntry>, u64, u64, bool)> {
+        match self.list_by_lister(c, dir).await {
+            Ok(Some((entries, more))) => return Ok((entries, more, 0, false)),
+            Ok(None) => {}
+            Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidArgument) => return Err(e),
+            // The archive's way works for every container: the lister is only faster.
+            Err(_) => {}
+        }
+        self.check_folder(c, dir).await?;
+        let body = self.archive_stream(c.as_str(), &dir.contents()).await?;
+        let counted = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let n = std::sync::Arc::clone(&counted);
+        let body = body.inspect(move |p| {
+            if let Ok(p) = p {
+                n.fetch_add(p.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        let prefix = dir.as_str().to_owned();
+        let (entries, more) = through_blocking(body, move |r| list_one_level(r, &prefix)).await??;
+        Ok((entries, more, counted.load(std::sync::atomic::Ordering::Relaxed), true))
     }
 
     /// The start of a file for the viewer: text (up to 1 MiB) or a hex view's bytes. Links are
@@ -492,6 +505,207 @@ pub fn system_changes(changes: &[FileChange]) -> Vec<String> {
         .collect()
 }
 
+/// The lister: `helper/lister.c`, linked statically by build.rs (empty when it could not be).
+static LISTER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bulkhead-lister"));
+/// On a lister helper: the container it lists.
+pub const LISTER_FOR_LABEL: &str = "dev.bulkhead.helper.container";
+/// A lister helper ends by itself after this long (the engine then removes it); the next
+/// listing starts another.
+const LISTER_LIFETIME_SECS: u32 = 600;
+/// The lister's answer is at most this large (10,000 entries need about 1 MB).
+const LISTER_MAX_OUTPUT: usize = 64 << 20;
+
+impl Engine {
+    /// The lister's image, built once per engine and lister version.
+    async fn lister_image(&self) -> Result<String> {
+        let tag = format!("bulkhead/files-lister:{}", &format!("{:x}", sha2::Sha256::digest(LISTER))[..12]);
+        if self.image_summary(&crate::refs::ImageRef::parse(&tag)?).await?.is_some() {
+            return Ok(tag);
+        }
+        let dockerfile = format!(
+            "FROM scratch\nLABEL {}=files\nCOPY bulkhead-lister /bulkhead-lister\nENTRYPOINT [\"/bulkhead-lister\"]\nCMD [\"--idle\", \"{LISTER_LIFETIME_SECS}\"]\n",
+            crate::volume_data::HELPER_LABEL
+        );
+        self.build_scratch_image(&tag, &dockerfile, &[("bulkhead-lister", LISTER, 0o755)], "the file lister image")
+            .await?;
+        Ok(tag)
+    }
+
+    /// A running lister helper in the PID namespace of the running container `id` (its root
+    /// is `/proc/1/root` there): the one already running, or a new one. No network, a
+    /// read-only root, no new privileges, removed by the engine when it ends.
+    async fn lister_for(&self, id: &str) -> Result<String> {
+        let filters = format!(
+            "{{\"label\":[\"{}=files\",\"{LISTER_FOR_LABEL}={id}\"],\"status\":[\"running\"]}}",
+            crate::volume_data::HELPER_LABEL
+        );
+        let q = format!("/containers/json?filters={}", url_component(&filters));
+        let running = crate::containers::parse_container_list(
+            &crate::http::get(self.transport(), self.version().api, &q).await?,
+        )?;
+        if let Some(h) = running.first() {
+            return Ok(h.id.clone());
+        }
+        let image = self.lister_image().await?;
+        let body = serde_json::json!({
+            "Image": image,
+            "Labels": { crate::volume_data::HELPER_LABEL: "files", LISTER_FOR_LABEL: id },
+            "NetworkDisabled": true,
+            "HostConfig": {
+                "PidMode": format!("container:{id}"),
+                "NetworkMode": "none",
+                "ReadonlyRootfs": true,
+                "AutoRemove": true,
+                "SecurityOpt": ["no-new-privileges"],
+                "PidsLimit": 32,
+                "Memory": 64 << 20,
+            },
+        });
+        let name = format!("bulkhead-files-{}-{}", &id[..12.min(id.len())], std::process::id());
+        let q = format!("/containers/create?name={}", url_component(&name));
+        let created =
+            crate::http::send_json(self.transport(), self.version().api, "POST", &q, Some(body.to_string())).await?;
+        let helper = serde_json::from_slice::<serde_json::Value>(&created)
+            .ok()
+            .and_then(|v| v.get("Id").and_then(|i| i.as_str()).map(str::to_owned))
+            .ok_or_else(|| Error::unreadable("new lister container", "no Id"))?;
+        let start = format!("/containers/{}/start", url_component(&helper));
+        if let Err(e) = crate::http::send_json(self.transport(), self.version().api, "POST", &start, None).await {
+            let gone = format!("/containers/{}?force=1", url_component(&helper));
+            let _ = crate::http::send_json(self.transport(), self.version().api, "DELETE", &gone, None).await;
+            return Err(e);
+        }
+        Ok(helper)
+    }
+
+    /// One folder by the lister, when the container runs and the lister exists: `None` when
+    /// it cannot be used here (the caller reads the archive instead).
+    async fn list_by_lister(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<Option<(Vec<FileEntry>, u64)>> {
+        if LISTER.is_empty() {
+            return Ok(None);
+        }
+        let v = self.inspect_container(c).await?;
+        let id = v["Id"].as_str().unwrap_or_default().to_owned();
+        if v["State"]["Running"].as_bool() != Some(true)
+            || v["State"]["Paused"].as_bool() == Some(true)
+            || id.is_empty()
+        {
+            return Ok(None);
+        }
+        let helper = self.lister_for(&id).await?;
+        let config = bollard::models::ExecConfig {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            cmd: Some(vec!["/bulkhead-lister".to_owned(), dir.as_str().to_owned()]),
+            ..Default::default()
+        };
+        let exec = self.docker.create_exec(&helper, config).await.map_err(|e| self.fail(e))?;
+        let conn = crate::http::hijack(
+            self.transport(),
+            self.version().api,
+            &format!("/exec/{}/start", exec.id),
+            "{\"Detach\":false,\"Tty\":false}",
+        )
+        .await?;
+        let (out, err) = read_demuxed(conn.reader, LISTER_MAX_OUTPUT).await?;
+        let code = self.exec_exit_code(&exec.id).await?.unwrap_or(-1);
+        let why = String::from_utf8_lossy(&err).trim().to_owned();
+        match code {
+            0 => {}
+            2 => return Err(Error::new(ErrorKind::NotFound, format!("There is no {} in the container.", dir.shown()))),
+            3 => return Err(Error::invalid(format!("{} is not a folder.", dir.shown()))),
+            _ => {
+                return Err(Error::new(ErrorKind::Engine, format!("The lister failed ({code}): {}", neutralise(&why))))
+            }
+        }
+        let mut entries = parse_listing(&out, dir.as_str())?;
+        entries.sort_by(|a, b| {
+            (b.kind == EntryKind::Folder).cmp(&(a.kind == EntryKind::Folder)).then_with(|| a.name.cmp(&b.name))
+        });
+        let more = entries.len().saturating_sub(crate::archive::MAX_LISTED) as u64;
+        entries.truncate(crate::archive::MAX_LISTED);
+        Ok(Some((entries, more)))
+    }
+}
+
+/// Stdout and stderr of an exec without a terminal (the engine's 8-byte frame headers), read
+/// to the end; at most `max` bytes of stdout.
+async fn read_demuxed(mut r: impl tokio::io::AsyncRead + Unpin, max: usize) -> Result<(Vec<u8>, Vec<u8>)> {
+    use tokio::io::AsyncReadExt;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut head = [0u8; 8];
+    loop {
+        match r.read_exact(&mut head).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok((out, err)),
+            Err(e) => return Err(Error::new(ErrorKind::Engine, format!("The lister's output broke: {e}"))),
+        }
+        let len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]) as usize;
+        let into = if head[0] == 2 { &mut err } else { &mut out };
+        if into.len() + len > max {
+            return Err(Error::new(ErrorKind::Engine, "The lister said more than a folder listing holds."));
+        }
+        let at = into.len();
+        into.resize(at + len, 0);
+        r.read_exact(&mut into[at..])
+            .await
+            .map_err(|e| Error::new(ErrorKind::Engine, format!("The lister's output broke: {e}")))?;
+    }
+}
+
+/// The lister's records (see helper/lister.c) as entries of the folder `dir`.
+fn parse_listing(data: &[u8], dir: &str) -> Result<Vec<FileEntry>> {
+    let bad = || Error::unreadable("the lister's answer", "cut short or malformed");
+    let mut p = data.strip_prefix(b"BHL1").ok_or_else(bad)?;
+    let mut take = |n: usize| -> Result<&[u8]> {
+        if p.len() < n {
+            return Err(bad());
+        }
+        let (a, b) = p.split_at(n);
+        p = b;
+        Ok(a)
+    };
+    let mut entries = Vec::new();
+    let prefix = if dir == "/" { "/".to_owned() } else { format!("{dir}/") };
+    loop {
+        let u32_of = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let name_len = u32_of(take(4)?);
+        if name_len == u32::MAX {
+            return Ok(entries);
+        }
+        let raw = take(name_len as usize)?.to_vec();
+        let kind = take(1)?[0];
+        let mode = u32_of(take(4)?);
+        let uid = u32_of(take(4)?);
+        let gid = u32_of(take(4)?);
+        let size = u64::from_le_bytes(take(8)?.try_into().map_err(|_| bad())?);
+        let mtime = i64::from_le_bytes(take(8)?.try_into().map_err(|_| bad())?);
+        let link_len = u32_of(take(4)?);
+        let link = take(link_len as usize)?;
+        let name = neutralise(&String::from_utf8_lossy(&raw));
+        let kind = match kind {
+            b'f' => EntryKind::File,
+            b'd' => EntryKind::Folder,
+            b'l' => EntryKind::Symlink,
+            _ => EntryKind::Other,
+        };
+        entries.push(FileEntry {
+            path: format!("{prefix}{name}"),
+            id: crate::archive::encode_path(prefix.as_bytes(), &raw),
+            name,
+            kind,
+            size: if kind == EntryKind::Folder { 0 } else { size },
+            items: 0,
+            mode: mode_string(mode & 0o7777),
+            uid: u64::from(uid),
+            gid: u64::from(gid),
+            modified: mtime,
+            link_target: neutralise(&String::from_utf8_lossy(link)),
+            change: None,
+        });
+    }
+}
+
 /// The file names of the user's files, each a plain UTF-8 name.
 pub fn names_of(sources: &[PathBuf]) -> Result<Vec<String>> {
     sources
@@ -693,7 +907,6 @@ fn add_tree(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::EntryKind;
 
     #[test]
     fn container_paths_are_absolute_and_plain() {

@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::refs::VolumeRef;
 use crate::text::{neutralise, url_component};
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Write;
@@ -136,27 +136,7 @@ impl Engine {
         }
         let dockerfile =
             format!("FROM scratch\nLABEL {HELPER_LABEL}=volume\nCMD [\"/bulkhead-volume-helper-is-never-started\"]\n");
-        let mut tar = tar::Builder::new(Vec::new());
-        let mut h = tar::Header::new_gnu();
-        h.set_size(dockerfile.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        tar.append_data(&mut h, "Dockerfile", dockerfile.as_bytes()).map_err(|e| Error::internal(e.to_string()))?;
-        let context = tar.into_inner().map_err(|e| Error::internal(e.to_string()))?;
-        let opts = bollard::query_parameters::BuildImageOptions {
-            t: Some(HELPER_IMAGE.to_owned()),
-            rm: true,
-            forcerm: true,
-            ..Default::default()
-        };
-        let mut out = Box::pin(self.docker.build_image(opts, None, Some(bollard::body_full(context.into()))));
-        while let Some(item) = out.next().await {
-            let info = item.map_err(|e| self.fail(e))?;
-            if let Some(e) = info.error_detail.and_then(|d| d.message) {
-                return Err(Error::new(ErrorKind::Engine, format!("Could not build the volume helper image: {e}")));
-            }
-        }
-        Ok(())
+        self.build_scratch_image(HELPER_IMAGE, &dockerfile, &[], "the volume helper image").await
     }
 
     /// Removes helper containers (never started) made more than `older_than` ago — of one

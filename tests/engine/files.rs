@@ -300,3 +300,73 @@ async fn hostile_names_are_shown_neutralised_acted_on_by_id_and_nothing_lands_ou
         assert!(ContainerPath::parse(bad).is_err(), "{bad}");
     }
 }
+
+/// Lister helpers of the container `id` (running or not).
+async fn listers_of(id: &str) -> usize {
+    let filters =
+        HashMap::from([("label".to_owned(), vec![format!("{}={id}", bulkhead_core::files::LISTER_FOR_LABEL)])]);
+    docker()
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_running_containers_folder_is_listed_one_level_only_by_the_lister_with_links_resolved_inside() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = container(&mut cleanup, &["sleep", "600"], None).await;
+    start(&c).await;
+    let id = docker().inspect_container(c.as_str(), None).await.unwrap().id.unwrap();
+
+    // `/` lists without reading what is under it: no tar, folders unsized.
+    let root = engine.container_browse(&c, &p("/")).await.unwrap();
+    assert_eq!((root.read_bytes, root.folder_sizes), (0, false), "the lister, not the archive");
+    for n in ["bin", "data", "hostile", "proc"] {
+        assert_eq!(find(&root.entries, n).kind, EntryKind::Folder, "{n}");
+    }
+    assert_eq!(listers_of(&id).await, 1, "one helper in its PID namespace");
+    let again = engine.container_browse(&c, &p("/bin")).await.unwrap();
+    assert_eq!(listers_of(&id).await, 1, "reused, not one per listing");
+    let sh = find(&again.entries, "sh");
+    assert_eq!((sh.kind, sh.link_target.as_str()), (EntryKind::Symlink, "/bin/busybox"));
+    assert!(find(&again.entries, "busybox").size > 500_000);
+
+    // The same hostile names as through the archive: neutralised for showing, real in the ids.
+    let l = engine.container_browse(&c, &p("/hostile")).await.unwrap();
+    assert_eq!(find(&l.entries, "a\u{FFFD}b").id, "/hostile/a%0Ab");
+    assert!(l.entries.iter().any(|e| e.id == "/hostile/%FF%FE" && e.name == "\u{FFFD}\u{FFFD}"));
+    assert_eq!(find(&l.entries, "shadow").link_target, "/etc/shadow");
+    let data = engine.container_browse(&c, &p("/data")).await.unwrap();
+    let changed = find(&data.entries, "change.txt");
+    assert_eq!((changed.mode.as_str(), changed.uid, changed.gid, changed.size), ("rw-r-----", 1000, 2000, 7));
+
+    // Errors as through the archive.
+    assert_eq!(engine.container_browse(&c, &p("/nope")).await.unwrap_err().kind, ErrorKind::NotFound);
+    assert_eq!(engine.container_browse(&c, &p("/bin/busybox")).await.unwrap_err().kind, ErrorKind::InvalidArgument);
+    // A link to a folder is followed inside the container: /proc/self/root is the container's.
+    let through = engine.container_browse(&c, &p("/proc/self/root/data")).await.unwrap();
+    assert!(through.entries.iter().any(|e| e.name == "keep.txt"), "{through:?}");
+
+    // When the container stops, its helper goes with it.
+    docker()
+        .stop_container(
+            c.as_str(),
+            Some(bollard::query_parameters::StopContainerOptions { t: Some(0), ..Default::default() }),
+        )
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while listers_of(&id).await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the lister helper outlived its container");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Stopped: through the archive again.
+    let stopped = engine.container_browse(&c, &p("/data")).await.unwrap();
+    assert!(stopped.folder_sizes && stopped.read_bytes > 0);
+}

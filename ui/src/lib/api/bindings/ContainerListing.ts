@@ -27,6 +27,12 @@ more: number,
  */
 deleted: Array<FileChange>, 
 /**
- * How many bytes of tar the engine sent to list it (its whole subtree).
+ * How many bytes of tar the engine sent to list it (its whole subtree); 0 when the lister
+ * read the one folder.
  */
-readBytes: number, };
+readBytes: number, 
+/**
+ * Folders carry the size of what is under them (read through the archive); the lister
+ * reads one level only and leaves them unsized.
+ */
+folderSizes: boolean, };
