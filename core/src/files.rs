@@ -245,9 +245,11 @@ impl Engine {
         })
     }
 
-    /// One folder's entries: by the lister when the container runs (one level, nothing below
-    /// it read), else — or when the lister cannot be used — from the engine's tar of it.
-    async fn list_folder(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<(Vec<FileEntry>, u64, u64, bool)> {
+    /// One folder's entries (what `ls -la` says, without change markers): by the lister when
+    /// the container runs (one level, nothing below it read), else — or when the lister cannot
+    /// be used — from the engine's tar of it. Entries, entries left out, tar bytes read,
+    /// whether folders are sized.
+    pub async fn list_folder(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<(Vec<FileEntry>, u64, u64, bool)> {
         match self.list_by_lister(c, dir).await {
             Ok(Some((entries, more))) => return Ok((entries, more, 0, false)),
             Ok(None) => {}
@@ -255,6 +257,16 @@ impl Engine {
             // The archive's way works for every container: the lister is only faster.
             Err(_) => {}
         }
+        self.list_folder_by_archive(c, dir).await
+    }
+
+    /// One folder's entries from the engine's tar of it (everything below it is read; folders
+    /// are sized by it). Works for every container, running or not.
+    pub async fn list_folder_by_archive(
+        &self,
+        c: &ContainerRef,
+        dir: &ContainerPath,
+    ) -> Result<(Vec<FileEntry>, u64, u64, bool)> {
         self.check_folder(c, dir).await?;
         let body = self.archive_stream(c.as_str(), &dir.contents()).await?;
         let counted = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
