@@ -604,6 +604,11 @@ impl Engine {
         {
             return Ok(None);
         }
+        // Its PID 1 must be its own: with the host's PID namespace (or another container's),
+        // /proc/1/root there is the host's (or the other's) root, not this container's.
+        if !matches!(v["HostConfig"]["PidMode"].as_str().unwrap_or_default(), "" | "private") {
+            return Ok(None);
+        }
         let helper = self.lister_for(&id).await?;
         let config = bollard::models::ExecConfig {
             attach_stdout: Some(true),

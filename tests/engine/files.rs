@@ -370,3 +370,38 @@ async fn a_running_containers_folder_is_listed_one_level_only_by_the_lister_with
     let stopped = engine.container_browse(&c, &p("/data")).await.unwrap();
     assert!(stopped.folder_sizes && stopped.read_bytes > 0);
 }
+
+#[tokio::test]
+async fn a_container_sharing_another_pid_namespace_is_listed_through_the_archive_never_anothers_root() {
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let c = container(
+        &mut cleanup,
+        &["sleep", "600"],
+        Some(bollard::models::HostConfig { pid_mode: Some("host".into()), ..Default::default() }),
+    )
+    .await;
+    start(&c).await;
+    let id = docker().inspect_container(c.as_str(), None).await.unwrap().id.unwrap();
+    // Its PID 1 is the host's init: a lister there would read the host's root.
+    let root = engine.container_browse(&c, &p("/")).await.unwrap();
+    assert!(root.folder_sizes && root.read_bytes > 0, "through the archive");
+    assert!(root.entries.iter().any(|e| e.name == "hostile"), "its own root: {:?}", root.entries);
+    assert_eq!(listers_of(&id).await, 0, "no lister was started for it");
+
+    // One that shares another container's PID namespace: the other's PID 1 is not its own.
+    let other = container(&mut cleanup, &["sleep", "600"], None).await;
+    start(&other).await;
+    let other_id = docker().inspect_container(other.as_str(), None).await.unwrap().id.unwrap();
+    let joined = container(
+        &mut cleanup,
+        &["sleep", "600"],
+        Some(bollard::models::HostConfig { pid_mode: Some(format!("container:{other_id}")), ..Default::default() }),
+    )
+    .await;
+    start(&joined).await;
+    let joined_id = docker().inspect_container(joined.as_str(), None).await.unwrap().id.unwrap();
+    let l = engine.container_browse(&joined, &p("/")).await.unwrap();
+    assert!(l.folder_sizes && l.read_bytes > 0, "through the archive");
+    assert_eq!(listers_of(&joined_id).await, 0);
+}
