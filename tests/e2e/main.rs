@@ -1697,3 +1697,59 @@ async fn a_containers_files_show_what_it_wrote_open_download_upload_edit_and_the
     screenshot(&client, "events").await;
     client.close().await.unwrap();
 }
+
+/// `make bench`: from a container's start on the engine (the event's own time stamp) to its row
+/// painted on the events page, for containers started with the docker CLI, as from a terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run by `make bench`"]
+async fn bench_events_page_row_after_a_start() {
+    let _serial = SERIAL.lock().await;
+    let _ = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+    click(&client, "[data-testid=nav-events]").await;
+    wait_for(&client, "[data-testid=event-timeline]", Duration::from_secs(10)).await;
+    // Waits for the row, then one more frame (painted); answers the wall clock then and the
+    // event's time stamp, both in ms.
+    let script = "const [name, done] = arguments; \
+        const sel = `[data-testid=event-row][data-action=start][data-name='${name}']`; \
+        (async () => { \
+          let row; \
+          while (!(row = document.querySelector(sel))) await new Promise((r) => setTimeout(r, 1)); \
+          await new Promise((r) => requestAnimationFrame(() => r())); \
+          done([Date.now(), Number(row.dataset.time) / 1e6]); \
+        })();";
+    let mut delays = Vec::new();
+    for i in 0..11 {
+        let name = unique_name("e2e-bench-ev");
+        cleanup.container(&name);
+        let made = std::process::Command::new("docker")
+            .args(["create", "--name", &name, "--label", &format!("{TEST_LABEL}=bench"), FIXTURE_IMAGE, "sleep", "60"])
+            .output()
+            .expect("docker create");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        let waiting = client.execute_async(script, vec![serde_json::json!(name)]);
+        let starter = std::thread::spawn({
+            let name = name.clone();
+            move || std::process::Command::new("docker").args(["start", &name]).output().expect("docker start")
+        });
+        let answer = waiting.await.unwrap_or_else(|e| panic!("start {i}: {e}"));
+        assert!(starter.join().unwrap().status.success());
+        let (seen, at) = (answer[0].as_f64().unwrap(), answer[1].as_f64().unwrap());
+        if i > 0 {
+            delays.push(seen - at);
+        }
+    }
+    delays.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "bench events-page-row-after-start: {:.1} ms median from a container's start (the engine's time stamp) to its row painted on the events page ({} starts with the docker CLI, max {:.1} ms) (lower is better; target ≤ 1000 ms)",
+        delays[delays.len() / 2],
+        delays.len(),
+        delays[delays.len() - 1]
+    );
+    client.close().await.unwrap();
+}
