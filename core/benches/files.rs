@@ -13,8 +13,8 @@
 //!   it is, into a part file made durable with fsync and renamed at the end) vs
 //!   `docker cp C:/data - > FILE` then fsync of FILE (the same tar, the same durability, the
 //!   CLI's start-up included), interleaved; MB/s, higher is better.
-//! - events-1000-per-s: volume create/remove events made at about 1,000 a second (8 at once)
-//!   for 3 s while core's events stream is read by a consumer that sleeps 20 ms after each
+//! - events-1000-per-s: volume create/remove events made at about 1,000 a second
+//!   for 3 s (16 at once) while core's events stream is read by a consumer that sleeps 20 ms after each
 //!   batch; delivered / sent, in order, and the delay from the engine's time stamp to the
 //!   consumer (median, p99; lower is better).
 //!
@@ -223,17 +223,18 @@ async fn main() {
                 (got, delays)
             })
         };
-        // 8 makers, each creating then removing volumes through the API, paced to about
+        // 16 makers, each creating then removing volumes through the API, paced to about
         // 1,000 events a second in all, for 3 s.
         let t0 = Instant::now();
-        let per_maker = 188; // 8 × 188 × 2 events ≈ 3,000
+        const MAKERS: usize = 16;
+        let per_maker = 94; // 16 × 94 × 2 events ≈ 3,000
         let volume =
             |name: &str| NewVolume { name: name.to_owned(), labels: vec![label.clone()], ..Default::default() };
         let maker = |m: usize| {
             let (engine, prefix, volume) = (engine.clone(), prefix.clone(), volume);
             async move {
                 for i in 0..per_maker {
-                    let due = Duration::from_micros((i as u64) * 16_000);
+                    let due = Duration::from_micros((i as u64) * 32_000);
                     if let Some(wait) = due.checked_sub(t0.elapsed()) {
                         tokio::time::sleep(wait).await;
                     }
@@ -243,13 +244,13 @@ async fn main() {
                 }
             }
         };
-        futures_util::future::join_all((0..8).map(maker)).await;
+        futures_util::future::join_all((0..MAKERS).map(maker)).await;
         let sent_secs = t0.elapsed().as_secs_f64();
         let end = format!("{prefix}-end");
         engine.create_volume(&volume(&end)).await.expect("create");
         engine.remove_volume(&VolumeRef::parse(&end).expect("name"), false).await.expect("remove");
         let (got, delays) = consumer.await.expect("consumer");
-        let sent = 8 * per_maker * 2;
+        let sent = MAKERS * per_maker * 2;
         let received = got.iter().filter(|(id, _, _)| !id.ends_with("-end")).count();
         // The engine's order is the causal order of each maker's calls: every volume's create
         // before its destroy, and each maker's volumes in the order it made them.
@@ -258,7 +259,7 @@ async fn main() {
             .iter()
             .filter(|(_, a, _)| a == "create")
             .all(|(id, _, _)| matches!((pos(id, "create"), pos(id, "destroy")), (Some(c), Some(d)) if c < d));
-        let per_maker_order = (0..8).all(|m| {
+        let per_maker_order = (0..MAKERS).all(|m| {
             let mine: Vec<&str> = got
                 .iter()
                 .filter(|(id, a, _)| a == "create" && id.starts_with(&format!("{prefix}-{m}-")))
