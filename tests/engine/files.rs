@@ -303,17 +303,7 @@ async fn hostile_names_are_shown_neutralised_acted_on_by_id_and_nothing_lands_ou
 
 /// Lister helpers of the container `id` (running or not).
 async fn listers_of(id: &str) -> usize {
-    let filters =
-        HashMap::from([("label".to_owned(), vec![format!("{}={id}", bulkhead_core::files::LISTER_FOR_LABEL)])]);
-    docker()
-        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
-            all: true,
-            filters: Some(filters),
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .len()
+    containers_labelled(&format!("{}={id}", bulkhead_core::files::LISTER_FOR_LABEL), false).await
 }
 
 #[tokio::test]

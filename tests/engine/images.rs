@@ -149,19 +149,7 @@ async fn a_failing_step_is_named_with_its_error() {
 
 /// Running containers of a build case.
 async fn running_steps(case: &str) -> usize {
-    let filters = std::collections::HashMap::from([
-        ("label".to_owned(), vec![format!("{TEST_LABEL}.case={case}")]),
-        ("status".to_owned(), vec!["running".to_owned()]),
-    ]);
-    docker()
-        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
-            all: true,
-            filters: Some(filters),
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .len()
+    containers_labelled(&format!("{TEST_LABEL}.case={case}"), true).await
 }
 
 #[tokio::test]

@@ -65,16 +65,7 @@ pub(crate) async fn finish(events: impl Stream<Item = TransferEvent>) -> (Vec<Tr
 }
 
 async fn helpers_of(v: &VolumeRef) -> usize {
-    let filters = HashMap::from([("label".to_owned(), vec![format!("{HELPER_VOLUME_LABEL}={}", v.as_str())])]);
-    docker()
-        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
-            all: true,
-            filters: Some(filters),
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .len()
+    containers_labelled(&format!("{HELPER_VOLUME_LABEL}={}", v.as_str()), false).await
 }
 
 async fn no_helper_left(v: &VolumeRef) {

@@ -237,6 +237,23 @@ impl Drop for Cleanup {
     }
 }
 
+/// How many containers carry `label` (`key=value`), running ones only when `running`.
+pub async fn containers_labelled(label: &str, running: bool) -> usize {
+    let mut filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
+    if running {
+        filters.insert("status".to_owned(), vec!["running".to_owned()]);
+    }
+    docker()
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        }))
+        .await
+        .expect("list containers")
+        .len()
+}
+
 /// A tar archive (the build context) of a Dockerfile and busybox.
 pub fn build_context(dockerfile: &str) -> Vec<u8> {
     let busybox = std::fs::read(BUSYBOX)
