@@ -99,8 +99,7 @@ async fn main() {
         let (ours, theirs) = paired_with_command(
             11,
             || async {
-                let (entries, ..) = engine.list_folder(&c, &big).await.expect("list");
-                assert_eq!(entries.len(), 10_000);
+                assert_eq!(engine.list_folder(&c, &big).await.expect("list").entries.len(), 10_000);
             },
             || {
                 let out = Command::new("docker").args(["exec", &name, "ls", "-la", "/big"]).output().expect("exec");
@@ -131,13 +130,13 @@ async fn main() {
         let (lister, archive) = common::paired(
             5,
             || async {
-                let (e, _, bytes, _) = engine.list_folder(&c, &root).await.expect("list /");
-                assert!(bytes == 0 && !e.is_empty());
+                let f = engine.list_folder(&c, &root).await.expect("list /");
+                assert!(f.read_bytes == 0 && !f.entries.is_empty());
             },
             || async {
-                let (e, _, bytes, _) = engine.list_folder_by_archive(&c, &root).await.expect("list /");
-                assert!(!e.is_empty());
-                read.store(bytes, std::sync::atomic::Ordering::Relaxed);
+                let f = engine.list_folder_by_archive(&c, &root).await.expect("list /");
+                assert!(!f.entries.is_empty());
+                read.store(f.read_bytes, std::sync::atomic::Ordering::Relaxed);
             },
         )
         .await;

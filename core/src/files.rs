@@ -190,6 +190,19 @@ pub struct Dropped {
     pub names: Vec<String>,
 }
 
+/// One folder's entries as `list_folder` read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// Folders first, then by name (at most 10,000).
+    pub entries: Vec<FileEntry>,
+    /// Entries left out past the first 10,000.
+    pub more: u64,
+    /// Bytes of the engine's tar read for it (0 when the lister read the folder).
+    pub read_bytes: u64,
+    /// Folders carry the size of what is under them.
+    pub folder_sizes: bool,
+}
+
 /// The `/changes` entries as the engine writes them.
 #[derive(Deserialize)]
 struct RawChange {
@@ -225,11 +238,10 @@ impl Engine {
     }
 
     /// One folder of a container, folders first, each entry marked with what the container
-    /// changed. The engine's tar of the folder is read once for its headers (the data flows
-    /// past without being kept); a folder's size is what is under it.
+    /// changed since its image (`list_folder`, and `/changes` beside it).
     pub async fn container_browse(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<ContainerListing> {
         let (listed, changes) = tokio::join!(self.list_folder(c, dir), self.container_changes(c));
-        let ((mut entries, more, read_bytes, folder_sizes), changes) = (listed?, changes?);
+        let (Folder { mut entries, more, read_bytes, folder_sizes }, changes) = (listed?, changes?);
         let here = crate::archive::encode_path(dir.as_str().trim_end_matches('/').as_bytes(), b"/");
         mark_changes(&mut entries, &changes);
         let deleted =
@@ -247,11 +259,10 @@ impl Engine {
 
     /// One folder's entries (what `ls -la` says, without change markers): by the lister when
     /// the container runs (one level, nothing below it read), else — or when the lister cannot
-    /// be used — from the engine's tar of it. Entries, entries left out, tar bytes read,
-    /// whether folders are sized.
-    pub async fn list_folder(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<(Vec<FileEntry>, u64, u64, bool)> {
+    /// be used — from the engine's tar of it.
+    pub async fn list_folder(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<Folder> {
         match self.list_by_lister(c, dir).await {
-            Ok(Some((entries, more))) => return Ok((entries, more, 0, false)),
+            Ok(Some((entries, more))) => return Ok(Folder { entries, more, read_bytes: 0, folder_sizes: false }),
             Ok(None) => {}
             Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidArgument) => return Err(e),
             // The archive's way works for every container: the lister is only faster.
@@ -262,11 +273,7 @@ impl Engine {
 
     /// One folder's entries from the engine's tar of it (everything below it is read; folders
     /// are sized by it). Works for every container, running or not.
-    pub async fn list_folder_by_archive(
-        &self,
-        c: &ContainerRef,
-        dir: &ContainerPath,
-    ) -> Result<(Vec<FileEntry>, u64, u64, bool)> {
+    pub async fn list_folder_by_archive(&self, c: &ContainerRef, dir: &ContainerPath) -> Result<Folder> {
         self.check_folder(c, dir).await?;
         let body = self.archive_stream(c.as_str(), &dir.contents()).await?;
         let counted = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -278,7 +285,7 @@ impl Engine {
         });
         let prefix = dir.as_str().to_owned();
         let (entries, more) = through_blocking(body, move |r| list_one_level(r, &prefix)).await??;
-        Ok((entries, more, counted.load(std::sync::atomic::Ordering::Relaxed), true))
+        Ok(Folder { entries, more, read_bytes: counted.load(std::sync::atomic::Ordering::Relaxed), folder_sizes: true })
     }
 
     /// The start of a file for the viewer: text (up to 1 MiB) or a hex view's bytes. Links are
