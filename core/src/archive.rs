@@ -312,6 +312,22 @@ pub(crate) fn list_one_level(r: &mut dyn Read, prefix: &str) -> Result<(Vec<File
     Ok((entries, more))
 }
 
+/// A path's names, `/`-separated and joined again without empty ones; refused with `.`, `..`
+/// or NUL in it, or past 4096 bytes. `inside` says where ("the volume", "the container").
+pub(crate) fn plain_names(input: &str, inside: &str) -> Result<String> {
+    let parts: Vec<&str> = input.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.iter().any(|p| *p == "." || *p == ".." || p.contains('\0')) {
+        return Err(Error::invalid(format!(
+            "{:?} is not a path inside {inside}: no '.', '..' or NUL.",
+            neutralise(input)
+        )));
+    }
+    if input.len() > 4096 {
+        return Err(Error::invalid(format!("A path inside {inside} is at most 4096 bytes.")));
+    }
+    Ok(parts.join("/"))
+}
+
 /// `name` under `dir` (`""` is a volume's root, `/` a container's).
 fn join(dir: &str, name: &str) -> String {
     match dir {

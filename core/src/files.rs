@@ -61,19 +61,7 @@ impl ContainerPath {
                 neutralise(input)
             )));
         }
-        let parts: Vec<&str> = input.split('/').filter(|p| !p.is_empty()).collect();
-        for p in &parts {
-            if *p == "." || *p == ".." || p.contains('\0') {
-                return Err(Error::invalid(format!(
-                    "{:?} is not a path inside the container: no '.', '..' or NUL.",
-                    neutralise(input)
-                )));
-            }
-        }
-        if input.len() > 4096 {
-            return Err(Error::invalid("A path inside a container is at most 4096 bytes."));
-        }
-        Ok(ContainerPath(format!("/{}", parts.join("/"))))
+        Ok(ContainerPath(format!("/{}", crate::archive::plain_names(input, "the container")?)))
     }
 
     pub fn as_str(&self) -> &str {

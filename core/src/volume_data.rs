@@ -61,19 +61,7 @@ pub struct VolumePath(String);
 
 impl VolumePath {
     pub fn parse(input: &str) -> Result<VolumePath> {
-        let parts: Vec<&str> = input.split('/').filter(|p| !p.is_empty()).collect();
-        for p in &parts {
-            if *p == "." || *p == ".." || p.contains('\0') {
-                return Err(Error::invalid(format!(
-                    "{:?} is not a path inside the volume: no '.', '..' or NUL.",
-                    neutralise(input)
-                )));
-            }
-        }
-        if input.len() > 4096 {
-            return Err(Error::invalid("A path inside a volume is at most 4096 bytes."));
-        }
-        Ok(VolumePath(parts.join("/")))
+        crate::archive::plain_names(input, "the volume").map(VolumePath)
     }
 
     pub fn as_str(&self) -> &str {
