@@ -1,12 +1,15 @@
 //! Inside a container: its files, running or stopped, with or without a shell in the image.
 //!
-//! Everything goes through the Engine API — `HEAD …/archive` for a path's stat, `GET` for a
-//! tar of it, `PUT` to write one, `GET …/changes` for what the container did to its image's
-//! files — never `exec ls`, which needs a shell and an `ls` inside. What the container says
+//! Through the Engine API: `HEAD …/archive` for a path's stat, `GET` for a tar of it, `PUT`
+//! to write one, `GET …/changes` for what the container did to its image's files. The API
+//! cannot list one level of a folder (its archive holds everything below it), so a running
+//! container's folder is listed by Bulkhead's own static lister (`helper/lister.c`) in a
+//! helper that shares its PID namespace — never `exec ls` in the container, which needs a
+//! shell and an `ls` inside; a stopped one's through the archive. What the container says
 //! about a file (its name, its link target, its content) is hostile: names and targets are
 //! neutralised for showing and carried as percent-encoded ids for acting on; a save writes
-//! only the destination the user chose (a file's content, or the engine's tar gzipped as it
-//! is, never unpacked); an upload is a tar this module builds from the user's own files.
+//! only the destination the user chose (a file's content, or the engine's tar as it is,
+//! never unpacked); an upload is a tar this module builds from the user's own files.
 
 use crate::archive::{
     count_progress, list_one_level, mode_string, run_transfer, through_blocking, write_gzip, write_single_file,

@@ -116,8 +116,18 @@ impl AppState {
             .ok_or_else(|| bulkhead_core::Error::invalid("That drop is no longer known: drop the files again."))
     }
 
-    pub fn drops(&self) -> tokio::sync::broadcast::Receiver<Dropped> {
-        self.drop_tx.subscribe()
+    /// Every drop from now on (a listener that falls behind skips what it missed).
+    pub fn drops(&self) -> impl futures_util::Stream<Item = Dropped> + Send + 'static {
+        use tokio::sync::broadcast::error::RecvError;
+        futures_util::stream::unfold(self.drop_tx.subscribe(), |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(d) => return Some((d, rx)),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        })
     }
 
     /// Wires `f` (the desktop alerts) to every engine watched, from now on and already.

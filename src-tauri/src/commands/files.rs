@@ -101,22 +101,7 @@ pub async fn files_upload(
 /// Files dropped on the window: their names and the drop's number, as they come.
 #[tauri::command]
 pub fn watch_drops(state: State<'_, AppState>, on_event: Channel<Dropped>) -> u32 {
-    let drops = tokio_stream_of(state.drops());
-    state.add_stream(crate::stream::pump(drops, on_event))
-}
-
-fn tokio_stream_of(
-    rx: tokio::sync::broadcast::Receiver<Dropped>,
-) -> impl futures_util::Stream<Item = Dropped> + Send + 'static {
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(d) => return Some((d, rx)),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    })
+    state.add_stream(crate::stream::pump(state.drops(), on_event))
 }
 
 /// Saves an edited text file, if it is still what was opened (`sha256`); the file as it is now.
