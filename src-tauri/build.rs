@@ -83,6 +83,8 @@ const COMMANDS: &[&str] = &[
     "watch_drops",
     "files_write",
     "events_watch",
+    "prefs_get",
+    "prefs_set",
 ];
 
 fn main() {

@@ -22,6 +22,7 @@ use crate::lifecycle::{ActionResult, ContainerAction, ProcessList};
 use crate::logs::{LogLine, LogOptions, LogStream};
 use crate::model::*;
 use crate::networks::{ConnectRequest, NetworkMember, NetworkPrunePlan, NetworkSummary, NewNetwork, Subnet};
+use crate::prefs::{Density, Preferences, PrefsLoaded, Theme};
 use crate::run::{FieldIssue, MountRequest, ParsedRun, PortRequest, RestartPolicy, RunCheck, RunOutcome, RunRequest};
 use crate::stats::StatsSample;
 use crate::volume_data::VolumeListing;
@@ -142,5 +143,9 @@ pub fn all() -> Vec<(String, String)> {
         render::<ComposeFinding>(&cfg),
         render::<ServiceReview>(&cfg),
         render::<ComposeReport>(&cfg),
+        render::<Theme>(&cfg),
+        render::<Density>(&cfg),
+        render::<Preferences>(&cfg),
+        render::<PrefsLoaded>(&cfg),
     ]
 }

@@ -108,6 +108,8 @@ pub struct Start {
 pub enum StartedBy {
     /// `DOCKER_HOST` or `DOCKER_CONTEXT` was set when the app started: the CLI's rule wins.
     Environment(ChosenBy),
+    /// The default engine of the preferences.
+    Preferred,
     /// The engine picked in the app last time.
     Saved,
     /// The docker CLI's own choice (config.json's currentContext, or the built-in default).
@@ -168,6 +170,11 @@ impl EngineCatalog {
 
     fn var(&self, k: &str) -> Option<OsString> {
         self.env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    /// Bulkhead's own config folder (its engines, the engine picked last, the preferences).
+    pub fn config_dir(&self) -> &Path {
+        self.own.config_dir()
     }
 
     pub fn docker_store(&self) -> &ContextStore {
@@ -336,13 +343,17 @@ impl EngineCatalog {
     }
 
     /// The engine to start on: the CLI's environment variables when set (DOCKER_HOST,
-    /// DOCKER_CONTEXT), else the engine picked last time (if it still exists), else the CLI's
+    /// DOCKER_CONTEXT), else the preferences' default engine, else the engine picked last time
+    /// (each only if it still exists), else the CLI's
     /// current context. A context that no longer exists falls back to `default`.
-    pub fn start(&self) -> Start {
+    pub fn start(&self, preferred: Option<&str>) -> Start {
         let var = |k: &str| self.var(k);
         let from_env = crate::context::choose(None, None, &var, None).ok();
         if let Some(c) = from_env.filter(|c| matches!(c.by, ChosenBy::DockerHost | ChosenBy::DockerContext)) {
             return Start { id: c.name, by: StartedBy::Environment(c.by) };
+        }
+        if let Some(id) = preferred.filter(|id| self.get(id).is_ok()) {
+            return Start { id: id.to_owned(), by: StartedBy::Preferred };
         }
         if let Some(id) = self.saved_choice().filter(|id| self.get(id).is_ok()) {
             return Start { id, by: StartedBy::Saved };
@@ -421,7 +432,7 @@ mod tests {
     }
 
     #[test]
-    fn the_start_engine_env_then_saved_then_the_cli_choice() {
+    fn the_start_engine_env_then_preferred_then_saved_then_the_cli_choice() {
         let dir = tempfile::tempdir().unwrap();
         let cat = catalog(dir.path(), &[]);
         for n in ["one", "two"] {
@@ -433,18 +444,25 @@ mod tests {
             })
             .unwrap();
         }
-        assert_eq!(cat.start(), Start { id: "default".into(), by: StartedBy::Cli(ChosenBy::BuiltIn) });
+        assert_eq!(cat.start(None), Start { id: "default".into(), by: StartedBy::Cli(ChosenBy::BuiltIn) });
         std::fs::write(dir.path().join("docker/config.json"), r#"{"currentContext":"one"}"#).unwrap();
-        assert_eq!(cat.start(), Start { id: "one".into(), by: StartedBy::Cli(ChosenBy::ConfigFile) });
+        assert_eq!(cat.start(None), Start { id: "one".into(), by: StartedBy::Cli(ChosenBy::ConfigFile) });
         cat.save_choice("two").unwrap();
-        assert_eq!(cat.start(), Start { id: "two".into(), by: StartedBy::Saved });
+        assert_eq!(cat.start(None), Start { id: "two".into(), by: StartedBy::Saved });
+        // The preferences' default engine comes before the one picked last time.
+        assert_eq!(cat.start(Some("one")), Start { id: "one".into(), by: StartedBy::Preferred });
+        // … when it still exists.
+        assert_eq!(cat.start(Some("gone")), Start { id: "two".into(), by: StartedBy::Saved });
         let with_env = catalog(dir.path(), &[("DOCKER_CONTEXT", "one")]);
-        assert_eq!(with_env.start().by, StartedBy::Environment(ChosenBy::DockerContext));
+        assert_eq!(with_env.start(None).by, StartedBy::Environment(ChosenBy::DockerContext));
         let with_host = catalog(dir.path(), &[("DOCKER_HOST", "unix:///y.sock")]);
-        assert_eq!(with_host.start(), Start { id: "default".into(), by: StartedBy::Environment(ChosenBy::DockerHost) });
+        assert_eq!(
+            with_host.start(None),
+            Start { id: "default".into(), by: StartedBy::Environment(ChosenBy::DockerHost) }
+        );
         assert_eq!(with_host.endpoint("default").unwrap(), Endpoint::Unix("/y.sock".into()));
         // A saved engine that was removed since: the CLI's choice.
         cat.remove("two").unwrap();
-        assert_eq!(cat.start().id, "one");
+        assert_eq!(cat.start(None).id, "one");
     }
 }

@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod logs;
 pub mod model;
 pub mod networks;
+pub mod prefs;
 pub mod refs;
 pub mod registry;
 pub mod run;

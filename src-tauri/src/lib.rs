@@ -22,6 +22,17 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         // plugin panics at its first use.
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        // Size, position and maximised state of the window, saved when it closes and restored
+        // when it is created. Not its visibility or decorations.
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
         .plugin(navigation_guard())
         // Files dropped on the window: recorded here, from the window's own event, so an
         // upload's paths never come from the webview.
@@ -34,7 +45,11 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         })
         .setup(move |app| {
             let handle = app.handle().clone();
-            app.state::<AppState>().on_engine(Box::new(move |w| alerts::start(handle.clone(), w)));
+            let state = app.state::<AppState>();
+            state.on_engine(Box::new(move |w| alerts::start(handle.clone(), w)));
+            if let Some(window) = app.get_webview_window("main") {
+                commands::prefs::apply_theme(&window, state.prefs_loaded().prefs.theme);
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -117,6 +132,8 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::files::watch_drops,
             commands::files::files_write,
             commands::events::events_watch,
+            commands::prefs::prefs_get,
+            commands::prefs::prefs_set,
         ])
 }
 

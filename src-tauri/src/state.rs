@@ -46,6 +46,9 @@ pub struct AppState {
     drops: Mutex<Vec<(u64, Vec<std::path::PathBuf>)>>,
     drop_tx: tokio::sync::broadcast::Sender<Dropped>,
     next_drop: std::sync::atomic::AtomicU64,
+    /// The preferences file, what is in it now, and what was wrong with it at start-up.
+    prefs: bulkhead_core::prefs::PrefsStore,
+    prefs_now: Mutex<bulkhead_core::prefs::PrefsLoaded>,
 }
 
 pub use bulkhead_core::files::Dropped;
@@ -65,7 +68,10 @@ fn watch(id: &str, catalog: &EngineCatalog) -> LiveEngine {
 impl AppState {
     /// Starts watching the engine the app starts on (see `EngineCatalog::start`).
     pub fn new(catalog: EngineCatalog) -> Self {
-        let start = catalog.start();
+        let prefs = bulkhead_core::prefs::PrefsStore::new(catalog.config_dir());
+        let loaded = prefs.load();
+        let start = catalog.start(loaded.prefs.default_engine.as_deref());
+        let prefs_now = Mutex::new(loaded);
         let first = watch(&start.id, &catalog);
         AppState {
             engines: Mutex::new(Engines { current: start.id.clone(), live: HashMap::from([(start.id, first)]) }),
@@ -79,7 +85,23 @@ impl AppState {
             drops: Mutex::default(),
             drop_tx: tokio::sync::broadcast::channel(16).0,
             next_drop: std::sync::atomic::AtomicU64::new(1),
+            prefs,
+            prefs_now,
         }
+    }
+
+    /// The preferences as loaded (with the problems found at start-up) or last saved.
+    pub fn prefs_loaded(&self) -> bulkhead_core::prefs::PrefsLoaded {
+        lock(&self.prefs_now).clone()
+    }
+
+    /// Checks and writes the preferences; what is kept in memory changes only once written.
+    pub fn save_prefs(&self, prefs: &bulkhead_core::prefs::Preferences) -> Result<(), bulkhead_core::Error> {
+        let mut now = lock(&self.prefs_now);
+        self.prefs.save(prefs)?;
+        now.prefs = prefs.clone();
+        now.problems.clear();
+        Ok(())
     }
 
     /// Records files dropped on the window (from the window's own event, never the webview)

@@ -16,7 +16,13 @@ const DEAD_SOCKET: &str = "/nonexistent/bulkhead-ipc-test.sock";
 
 fn app() -> App<MockRuntime> {
     static ENV: Once = Once::new();
-    ENV.call_once(|| std::env::set_var("DOCKER_HOST", format!("unix://{DEAD_SOCKET}")));
+    ENV.call_once(|| {
+        std::env::set_var("DOCKER_HOST", format!("unix://{DEAD_SOCKET}"));
+        // The app's own config folder (engines, preferences): never the user's.
+        let config = std::env::temp_dir().join(format!("bulkhead-ipc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&config);
+        std::env::set_var("XDG_CONFIG_HOME", &config);
+    });
     bulkhead_lib::build(mock_builder()).build(bulkhead_lib::context()).expect("the app builds on the mock runtime")
 }
 
@@ -403,4 +409,55 @@ fn file_and_event_commands_refuse_bad_input_before_the_engine() {
         let err = invoke(&other, cmd, json!({ "id": "abcd", "path": "/" })).unwrap_err();
         assert!(err.to_string().contains("not allowed"), "{cmd} from another window: {err}");
     }
+}
+
+#[test]
+fn preferences_are_checked_by_the_backend_and_kept_in_the_apps_config_folder() {
+    let app = app();
+    let w = window(&app, "main");
+    let got = invoke(&w, "prefs_get", json!({})).expect("prefs_get");
+    let path = got["path"].as_str().unwrap().to_owned();
+    let config = std::env::var("XDG_CONFIG_HOME").unwrap();
+    assert!(path.starts_with(&config) && path.ends_with("/bulkhead/preferences.json"), "{path}");
+    assert_eq!(got["problems"], json!([]));
+    let mut prefs = got["prefs"].clone();
+    assert_eq!(prefs["theme"], "system");
+    let set = |p: &Value| invoke(&w, "prefs_set", json!({ "prefs": p }));
+    for (field, bad) in [
+        ("terminalFontSize", json!(200)),
+        ("terminalFontSize", json!(-1)),
+        ("terminalScrollback", json!(1_000_000)),
+        ("stopGraceSeconds", json!(99_999)),
+        ("theme", json!("purple")),
+        ("density", json!(null)),
+        ("lastView", json!("../../etc")),
+        ("defaultEngine", json!("")),
+        ("defaultEngine", json!("x\u{202e}y\n")),
+        ("hiddenColumns", json!({ "containers": ["name"] })),
+        ("hiddenColumns", json!({ "secrets": [] })),
+    ] {
+        let mut p = prefs.clone();
+        p[field] = bad.clone();
+        let err = set(&p).expect_err(&format!("{field} = {bad} is refused"));
+        if err.get("kind").is_some() {
+            assert_kind(&err, "invalidArgument");
+        }
+    }
+    let mut extra = prefs.clone();
+    extra["shell"] = json!("rm -rf /");
+    assert!(set(&extra).is_err(), "unknown fields are refused");
+    assert!(!std::path::Path::new(&path).exists(), "nothing refused was written");
+
+    prefs["theme"] = json!("dark");
+    prefs["terminalFontSize"] = json!(16);
+    prefs["hiddenColumns"] = json!({ "containers": ["ports"] });
+    prefs["lastView"] = json!("images");
+    assert_eq!(set(&prefs).expect("saved"), prefs);
+    assert_eq!(invoke(&w, "prefs_get", json!({})).expect("prefs_get")["prefs"], prefs);
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(on_disk, prefs);
+    // Another window may not read or write them.
+    let other = window(&app, "other");
+    assert!(invoke(&other, "prefs_get", json!({})).is_err());
+    assert!(invoke(&other, "prefs_set", json!({ "prefs": prefs })).is_err());
 }

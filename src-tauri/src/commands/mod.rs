@@ -8,6 +8,7 @@ pub mod exec;
 pub mod files;
 pub mod images;
 pub mod networks;
+pub mod prefs;
 pub mod run;
 pub mod security;
 pub mod system;

@@ -2,6 +2,7 @@
 // engine says the container is running, say what failed and why.
 import { api, toAppError, type ContainerAction, type ContainerSummary } from './api';
 import { confirmer } from './confirm.svelte';
+import { prefs } from './prefs.svelte';
 import { toaster } from './toast.svelte';
 
 export type ActionName = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'remove';
@@ -46,9 +47,10 @@ function toAction(name: ActionName, opts: { force?: boolean; volumes?: boolean; 
 const describe = (targets: ContainerSummary[]) =>
   targets.length === 1 ? `“${targets[0].name}”` : `${targets.length} containers`;
 
-/** Seconds a stop or restart waits for the container to exit before killing it (null: the engine's 10 s). */
+/** Seconds a stop or restart waits for the container to exit before killing it (null: the grace
+ * period of the Settings). */
 export const stopTimeouts: { label: string; value: number | null }[] = [
-  { label: '10 s (default)', value: null },
+  { label: 'the grace period', value: null },
   { label: '2 s', value: 2 },
   { label: '30 s', value: 30 },
   { label: '2 min', value: 120 },
@@ -68,6 +70,7 @@ export async function perform(name: ActionName, targets: ContainerSummary[], opt
         (running.length ? ` ${running.length === 1 ? 'It is' : `${running.length} of them are`} running: removing kills ${running.length === 1 ? 'it' : 'them'}.` : ''),
       confirm: running.length ? 'Force remove' : 'Remove',
       danger: true,
+      destructive: true,
     });
     if (!ok) return false;
     return report(name, targets, await run(targets, toAction('remove', { force: running.length > 0, volumes })), volumes);
@@ -78,10 +81,11 @@ export async function perform(name: ActionName, targets: ContainerSummary[], opt
       body: 'SIGKILL stops it at once, without a chance to save or clean up. Stop asks it to finish first.',
       confirm: 'Kill',
       danger: true,
+      destructive: true,
     });
     if (!ok) return false;
   }
-  return report(name, targets, await run(targets, toAction(name, { timeout: opts.timeout })));
+  return report(name, targets, await run(targets, toAction(name, { timeout: opts.timeout ?? prefs.value.stopGraceSeconds })));
 }
 
 async function run(targets: ContainerSummary[], action: ContainerAction) {
@@ -109,6 +113,7 @@ async function report(
       body: conflicts[0].error?.message ?? '',
       confirm: 'Force remove',
       danger: true,
+      destructive: true,
     });
     if (ok) {
       const second = await run(again, toAction('remove', { force: true, volumes }));

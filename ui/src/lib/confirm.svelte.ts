@@ -1,9 +1,14 @@
 // A promise-based confirmation, shown by the one ConfirmDialog in App.
+import { prefs } from './prefs.svelte';
+
 export interface ConfirmRequest {
   title: string;
   body: string;
   confirm: string;
   danger?: boolean;
+  /** It removes or kills something the user asked to: skipped (taken as confirmed, with the
+   * option's default) when the Settings say not to ask. Security warnings never set this. */
+  destructive?: boolean;
   /** An option the user can tick, e.g. "Also remove anonymous volumes". */
   option?: { label: string; checked: boolean };
 }
@@ -23,6 +28,7 @@ class Confirmer {
   }
 
   askWithOption(req: ConfirmRequest): Promise<ConfirmAnswer> {
+    if (req.destructive && !prefs.value.confirmDestructive) return Promise.resolve({ ok: true, option: req.option?.checked ?? false });
     this.pending?.resolve({ ok: false, option: false });
     this.option = req.option?.checked ?? false;
     return new Promise((resolve) => {

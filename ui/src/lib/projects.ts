@@ -52,6 +52,7 @@ export async function removeProject(project: string): Promise<boolean> {
     option: plan.volumes.length ? { label: `Also remove its volumes and the data in them: ${plan.volumes.join(', ')}`, checked: false } : undefined,
     confirm: 'Remove project',
     danger: true,
+    destructive: true,
   });
   if (!ok) return false;
   try {

@@ -60,8 +60,14 @@ import type { ComposeTool } from './bindings/ComposeTool';
 import type { ComposeReport } from './bindings/ComposeReport';
 import type { ComposeCommand } from './bindings/ComposeCommand';
 import type { ComposeOutput } from './bindings/ComposeOutput';
+import type { Preferences } from './bindings/Preferences';
+import type { PrefsLoaded } from './bindings/PrefsLoaded';
 
 export type { ErrorKind } from './bindings/ErrorKind';
+export type { Preferences } from './bindings/Preferences';
+export type { PrefsLoaded } from './bindings/PrefsLoaded';
+export type { Theme } from './bindings/Theme';
+export type { Density } from './bindings/Density';
 export type { EngineStatus } from './bindings/EngineStatus';
 export type { ListEvent } from './bindings/ListEvent';
 export type { SystemInfo } from './bindings/SystemInfo';
@@ -367,4 +373,6 @@ export const api = {
   securityHarden: (container: string) => call<HardenOutcome>('security_harden', { container }),
   /** Opens an https URL in the user's browser (after the UI asked them). */
   openUrl: (url: string) => call<void>('open_url', { url }),
+  prefsGet: () => call<PrefsLoaded>('prefs_get'),
+  prefsSet: (prefs: Preferences) => call<Preferences>('prefs_set', { prefs }),
 };
