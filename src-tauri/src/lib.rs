@@ -24,24 +24,20 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_notification::init())
         // Size, position and maximised state of the window, saved when it closes and restored
         // when it is created. Not its visibility or decorations.
-        .plugin(
-            tauri_plugin_window_state::Builder::new()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::SIZE
-                        | tauri_plugin_window_state::StateFlags::POSITION
-                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
-                )
-                .build(),
-        )
+        .plugin(tauri_plugin_window_state::Builder::new().with_state_flags(WINDOW_STATE).build())
         .plugin(navigation_guard())
         // Files dropped on the window: recorded here, from the window's own event, so an
         // upload's paths never come from the webview.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 if let Some(state) = window.try_state::<AppState>() {
                     state.record_drop(paths.clone());
                 }
             }
+            tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_) => {
+                save_window_state_soon(window.app_handle())
+            }
+            _ => {}
         })
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -135,6 +131,30 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::prefs::prefs_get,
             commands::prefs::prefs_set,
         ])
+}
+
+/// What the window-state plugin keeps: not the window's visibility or decorations.
+const WINDOW_STATE: tauri_plugin_window_state::StateFlags = tauri_plugin_window_state::StateFlags::SIZE
+    .union(tauri_plugin_window_state::StateFlags::POSITION)
+    .union(tauri_plugin_window_state::StateFlags::MAXIMIZED);
+
+/// The window-state plugin writes its file only when the app exits normally: a crash, a
+/// SIGKILL or a session closed from outside (WebDriver's) would lose a resize. So the state
+/// is also written half a second after the window stops moving or resizing.
+fn save_window_state_soon<R: Runtime>(app: &tauri::AppHandle<R>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tauri_plugin_window_state::AppHandleExt;
+    static LATEST: AtomicU64 = AtomicU64::new(0);
+    let me = LATEST.fetch_add(1, Ordering::SeqCst) + 1;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if LATEST.load(Ordering::SeqCst) == me {
+            if let Err(e) = app.save_window_state(WINDOW_STATE) {
+                eprintln!("bulkhead: cannot save the window's size and position: {e}");
+            }
+        }
+    });
 }
 
 /// Keeps every webview on the app's own origin: hostile text can't navigate the window away.

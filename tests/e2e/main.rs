@@ -1753,3 +1753,136 @@ async fn bench_events_page_row_after_a_start() {
     );
     client.close().await.unwrap();
 }
+
+/// A value the page computes (`return …`), as JSON.
+async fn js(client: &Client, script: &str) -> serde_json::Value {
+    client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Waits until `script` returns `want`.
+async fn wait_js(client: &Client, script: &str, want: serde_json::Value) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = js(client, script).await;
+        if got == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{script} gave {got}, not {want}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks `css` once it is there.
+async fn click_when(client: &Client, css: &str) {
+    wait_for(client, css, Duration::from_secs(10)).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preferences_and_the_window_size_survive_a_restart_and_a_broken_file_is_said_not_fatal() {
+    let _serial = SERIAL.lock().await;
+    let _engine = engine().await;
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let prefs_file = driver.config_home().join("bulkhead/preferences.json");
+
+    // First run: choices made in Settings, the window resized, the Images page left open.
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+    wait_js(&client, "return document.documentElement.dataset.theme", "light".into()).await;
+    click_when(&client, "[data-testid=nav-settings]").await;
+    click_when(&client, "[data-testid=theme-dark]").await;
+    wait_js(&client, "return document.documentElement.dataset.theme", "dark".into()).await;
+    let bg = js(&client, "return getComputedStyle(document.documentElement).backgroundColor").await;
+    assert_eq!(bg, "rgb(17, 22, 29)", "the dark page colour is painted");
+    click_when(&client, "[data-testid=density-compact]").await;
+    click_when(&client, "[data-testid=col-containers-ports]").await;
+    let font = wait_for(&client, "[data-testid=pref-font-size]", Duration::from_secs(5)).await;
+    font.clear().await.unwrap();
+    font.send_keys("17\t").await.unwrap();
+    // Out of bounds: said at the field, nothing saved.
+    let grace = wait_for(&client, "[data-testid=pref-stop-grace]", Duration::from_secs(5)).await;
+    grace.clear().await.unwrap();
+    grace.send_keys("99999\t").await.unwrap();
+    let err = wait_for(&client, ".settings .field-error", Duration::from_secs(5)).await;
+    assert!(err.text().await.unwrap().contains("0 to 3600"));
+    screenshot(&client, "settings-dark").await;
+    bulkhead_tests::e2e::resize_window(&display, "Bulkhead", 1010, 690);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.get_window_size().await.unwrap() != (1010, 690) {
+        assert!(Instant::now() < deadline, "the window was not resized");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    click_when(&client, "[data-testid=nav-images]").await;
+    wait_for(&client, "[data-testid=images-table]", Duration::from_secs(10)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let saved: serde_json::Value =
+            std::fs::read(&prefs_file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        if saved["lastView"] == "images" && saved["terminalFontSize"] == 17 {
+            assert_eq!(saved["theme"], "dark");
+            assert_eq!(saved["density"], "compact");
+            assert_eq!(saved["hiddenColumns"], serde_json::json!({ "containers": ["ports"] }));
+            assert_eq!(saved["stopGraceSeconds"], 10, "the refused value was not saved");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the preferences file holds {saved}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The size is written soon after the resize, not only at a normal exit (a crash keeps it).
+    let state_file = driver.config_home().join("dev.bulkhead.desktop/.window-state.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state: serde_json::Value =
+            std::fs::read(&state_file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        if state["main"]["width"] == 1010 && state["main"]["height"] == 690 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the window state at {} holds {state}", state_file.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client.close_window().await.unwrap();
+    let _ = client.close().await;
+
+    // Second run: the same choices, page and size (and a container, for a table to look at).
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    create_container(&mut cleanup, &unique_name("e2e-prefs"), &["sleep", "300"], None).await;
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=images-table]", Duration::from_secs(30)).await;
+    wait_js(&client, "return document.documentElement.dataset.theme", "dark".into()).await;
+    wait_js(&client, "return document.documentElement.dataset.density", "compact".into()).await;
+    let size = client.get_window_size().await.unwrap();
+    assert_eq!(size, (1010, 690), "the window's size was restored");
+    click_when(&client, "[data-testid=nav-containers]").await;
+    wait_js(
+        &client,
+        "const t = document.querySelector('[data-testid=containers-table]'); \
+         return t ? [t.classList.contains('hide-ports'), getComputedStyle(t.querySelector('th.c-ports')).display] : null",
+        serde_json::json!([true, "none"]),
+    )
+    .await;
+    click_when(&client, "[data-testid=nav-settings]").await;
+    let font = wait_for(&client, "[data-testid=pref-font-size]", Duration::from_secs(5)).await;
+    assert_eq!(font.prop("value").await.unwrap().as_deref(), Some("17"));
+    client.close_window().await.unwrap();
+    let _ = client.close().await;
+
+    // A broken file: the window opens on the defaults, says so, and the file is kept aside.
+    std::fs::write(&prefs_file, b"{\"theme\": \"dark\", \x00\xff garbage").unwrap();
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+    wait_js(&client, "return document.documentElement.dataset.theme", "light".into()).await;
+    let toast = wait_for(&client, ".toast-error", Duration::from_secs(10)).await;
+    let text = toast.text().await.unwrap();
+    assert!(text.contains("unusable") && text.contains("defaults"), "{text}");
+    click_when(&client, "[data-testid=nav-settings]").await;
+    let problems = wait_for(&client, "[data-testid=prefs-problems]", Duration::from_secs(5)).await;
+    assert!(problems.text().await.unwrap().contains("not JSON"));
+    let kept = std::fs::read_dir(prefs_file.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("preferences.json.broken-"))
+        .count();
+    assert_eq!(kept, 1, "the broken file was kept aside");
+    client.close().await.unwrap();
+}

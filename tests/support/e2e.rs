@@ -73,7 +73,7 @@ pub struct Driver {
     pub port: u16,
     /// The app's own config folder and docker config folder, unless the test gave them: a test
     /// never reads or writes the user's engine choice or docker contexts.
-    _config: tempfile::TempDir,
+    config: tempfile::TempDir,
 }
 
 impl Driver {
@@ -97,7 +97,14 @@ impl Driver {
             assert!(started.elapsed() < Duration::from_secs(20), "tauri-driver did not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Driver { child, port, _config: config }
+        Driver { child, port, config }
+    }
+
+    /// The app's XDG_CONFIG_HOME (Bulkhead's folder is `bulkhead/` in it; Tauri's own, with the
+    /// window state, `dev.bulkhead.desktop/`). It lives as long as the driver: sessions of one
+    /// driver are runs of the app by the same user.
+    pub fn config_home(&self) -> PathBuf {
+        self.config.path().join("xdg")
     }
 
     /// Opens the app window in a new WebDriver session.
@@ -189,6 +196,14 @@ fn xdotool(display: &Display, args: &[&str]) -> String {
         .expect("xdotool (Debian package xdotool; `make test` installs it)");
     assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Resizes the one shown window titled `title` as a window manager does (a ConfigureNotify from
+/// X, not a WebDriver command: WebKitWebDriver's window rect does not reach the app's window).
+pub fn resize_window(display: &Display, title: &str, width: u32, height: u32) {
+    let shown: Vec<String> = windows_titled(display, title).into_iter().filter(|w| viewable(display, w)).collect();
+    assert_eq!(shown.len(), 1, "one shown window titled {title}: {shown:?}");
+    xdotool(display, &["windowsize", &shown[0], &width.to_string(), &height.to_string()]);
 }
 
 /// The X windows whose title is exactly `title` (mapped or not).
