@@ -26,8 +26,10 @@ test: setup-test docker
 	@# `test` feature the IPC tests turn on; it embeds ui/dist (no devUrl is configured).
 	$(CARGO) build -p bulkhead
 	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
+	@# The .deb a user installs (a release build): tests/package checks it and runs what it holds.
+	scripts/package.sh > target/package-path.txt
 	rm -f target/skipped-tests.txt
-	set -o pipefail; BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features 2>&1 | tee target/cargo-test.log
+	set -o pipefail; BULKHEAD_DEB=$(CURDIR)/$$(cat target/package-path.txt) BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test --workspace --all-features 2>&1 | tee target/cargo-test.log
 	@BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
 bench: setup-test docker app
@@ -79,10 +81,13 @@ fmt:
 icons: setup-run
 	ui/node_modules/.bin/tauri icon icons/icon.svg -o icons
 	rm -rf icons/android icons/ios icons/Square*Logo.png icons/StoreLogo.png
+	@# The .deb's hicolor 256x256 (the bundler files 128x128@2x.png under a "256x256@2" folder).
+	cp icons/128x128@2x.png icons/256x256.png
 
-# A release build and the .deb / AppImage bundles.
+# A release build and the .deb (target/release/bundle/deb/). Offline: no AppImage, whose build
+# downloads its tools.
 package: setup-run ui
-	ui/node_modules/.bin/tauri build
+	scripts/package.sh
 
 # Removes every object the tests labelled, including the shared fixture image.
 clean-test-objects:

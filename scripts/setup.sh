@@ -18,7 +18,8 @@ if [ "$mode" = test ]; then
   # iproute2: the bridge of the tests' second dockerd; podman: its Docker-compatible API, and
   # uidmap (newuidmap) for a rootless one; docker-compose: Compose v1 (1.29.2, the only Compose
   # Debian 12 packages) for up/down/pull/build and the differential interpolation test.
-  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman uidmap docker-compose)
+  # lintian and desktop-file-utils: Debian's checks of the .deb and its menu entry.
+  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman uidmap docker-compose lintian desktop-file-utils)
 fi
 if ! command -v dockerd >/dev/null 2>&1 && ! timeout 5 docker version >/dev/null 2>&1; then
   pkgs+=(docker.io)

@@ -105,6 +105,43 @@ pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
 }
 
 /// Runs `bulkhead audit …`; returns the process's exit status.
+/// What `bulkhead` does with its arguments before any window: `audit …` runs headless,
+/// `--help` and `--version` answer, anything else is refused; `None`: open the window.
+pub fn dispatch(words: &[String]) -> Option<i32> {
+    match words.first().map(String::as_str) {
+        None => None,
+        Some("audit") => Some(audit(&words[1..])),
+        Some("--version" | "-V") => {
+            println!("bulkhead {}", env!("CARGO_PKG_VERSION"));
+            Some(0)
+        }
+        Some("--help" | "-h" | "help") => {
+            println!(
+                "usage: bulkhead              open the window\n       bulkhead audit …      review containers or a compose file in the terminal (bulkhead audit --help)\n       bulkhead --version"
+            );
+            Some(0)
+        }
+        Some(other) => {
+            eprintln!("bulkhead: unknown argument {other:?} (bulkhead --help)");
+            Some(2)
+        }
+    }
+}
+
+/// Why the window cannot open here, when it cannot: no display to open it on. (GTK would
+/// panic instead.)
+pub fn no_display() -> Option<String> {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if set("DISPLAY") || set("WAYLAND_DISPLAY") {
+        return None;
+    }
+    Some(
+        "bulkhead: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). \
+         In a terminal, `bulkhead audit` reviews the containers without one."
+            .to_owned(),
+    )
+}
+
 pub fn audit(words: &[String]) -> i32 {
     if words.iter().any(|w| w == "--help" || w == "-h") {
         println!("{USAGE}");

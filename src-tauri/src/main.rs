@@ -2,10 +2,14 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    // `bulkhead audit …` runs headless: no window, no display needed.
+    // `bulkhead audit …`, `--help`, `--version` run headless: no window, no display needed.
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("audit") {
-        std::process::exit(bulkhead_lib::cli::audit(&args[1..]));
+    if let Some(code) = bulkhead_lib::cli::dispatch(&args) {
+        std::process::exit(code);
+    }
+    if let Some(why) = bulkhead_lib::cli::no_display() {
+        eprintln!("{why}");
+        std::process::exit(1);
     }
     bulkhead_lib::run();
 }

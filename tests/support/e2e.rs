@@ -109,8 +109,16 @@ impl Driver {
 
     /// Opens the app window in a new WebDriver session.
     pub async fn session(&self) -> Client {
+        self.session_of(&app_path()).await
+    }
+
+    /// Opens the window of the app at `app` (an installed or extracted binary, say).
+    pub async fn session_of(&self, app: &std::path::Path) -> Client {
+        // The test crate links two rustls providers (its own aws-lc-rs, the app's ring), so
+        // rustls cannot pick one by itself for the WebDriver client: name the process default.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_path().to_string_lossy() }));
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app.to_string_lossy() }));
         caps.insert("browserName".into(), "wry".into());
         ClientBuilder::rustls()
             .expect("rustls")

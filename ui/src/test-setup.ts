@@ -12,3 +12,6 @@ if (!('ResizeObserver' in globalThis)) {
     disconnect() {}
   };
 }
+
+// jsdom does not lay out, so it has no scrollIntoView: a quiet stand-in.
+if (!Element.prototype.scrollIntoView) Element.prototype.scrollIntoView = function () {};
