@@ -1886,3 +1886,117 @@ async fn preferences_and_the_window_size_survive_a_restart_and_a_broken_file_is_
     assert_eq!(kept, 1, "the broken file was kept aside");
     client.close().await.unwrap();
 }
+
+/// axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now (the
+/// script comes from ui/node_modules, injected through WebDriver, not shipped in the app).
+async fn axe_violations(client: &Client) -> Vec<String> {
+    let loaded = js(client, "return typeof window.axe").await;
+    if loaded != "object" {
+        let src =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/node_modules/axe-core/axe.min.js"))
+                .expect("axe-core (an npm devDependency of ui/; `make test` installs it)");
+        client.execute(&format!("{src}\nreturn typeof window.axe"), vec![]).await.expect("inject axe-core");
+    }
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+          .then((r) => done(r.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 4).map((n) => n.target.join(' ') + ' [' + (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 160) + ']').join(' | '))))
+          .catch((e) => done(['axe failed: ' + e]));
+    "#;
+    let out = client.execute_async(script, vec![]).await.expect("axe.run");
+    serde_json::from_value(out).expect("a list of violations")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_core_in_light_and_dark() {
+    let _serial = SERIAL.lock().await;
+    let _engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    // Something on each page: a running container with a published port (exposure map, review).
+    let id = create_container(
+        &mut cleanup,
+        &unique_name("e2e-axe"),
+        &["sleep", "300"],
+        Some(bollard::models::HostConfig {
+            port_bindings: Some(
+                [(
+                    "80/tcp".to_owned(),
+                    Some(vec![bollard::models::PortBinding {
+                        host_ip: Some("127.0.0.1".into()),
+                        host_port: Some(String::new()),
+                    }]),
+                )]
+                .into(),
+            ),
+            ..Default::default()
+        }),
+    )
+    .await;
+    docker().start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+
+    let pages = [
+        ("containers", "[data-testid=containers-table]"),
+        ("images", "[data-testid=images-table]"),
+        ("volumes", "[data-testid=volumes-summary]"),
+        ("networks", "[data-testid=networks-table]"),
+        ("exposure", "[data-testid=exposure-summary]"),
+        ("events", "[data-testid=events-view]"),
+        ("terminals", ".terminals"),
+        ("security", "[data-testid=posture]"),
+        ("system", "[data-testid=docker-root-dir]"),
+        ("settings", "[data-testid=settings]"),
+    ];
+    let mut found = Vec::new();
+    for theme in ["light", "dark"] {
+        click_when(&client, "[data-testid=nav-settings]").await;
+        click_when(&client, &format!("[data-testid=theme-{theme}]")).await;
+        wait_js(&client, "return document.documentElement.dataset.theme", theme.into()).await;
+        for (page, ready) in pages {
+            click_when(&client, &format!("[data-testid=nav-{page}]")).await;
+            wait_for(&client, ready, Duration::from_secs(20)).await;
+            for v in axe_violations(&client).await {
+                found.push(format!("{theme} {page}: {v}"));
+            }
+        }
+        // A container's page (overview, then its security review), the shortcuts, a confirmation.
+        click_when(&client, "[data-testid=nav-containers]").await;
+        click_when(&client, &format!("[data-testid=container-row][data-id='{id}'] td.name")).await;
+        wait_for(&client, ".detail-head", Duration::from_secs(10)).await;
+        for v in axe_violations(&client).await {
+            found.push(format!("{theme} container: {v}"));
+        }
+        screenshot(&client, &format!("container-{theme}")).await;
+        for tab in ["logs", "security", "files"] {
+            click_when(&client, &format!("[data-testid=tab-{tab}]")).await;
+            wait_js(
+                &client,
+                &format!("return !!document.querySelector('[data-testid=tab-{tab}][aria-selected=true]')"),
+                true.into(),
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(500)).await; // what the tab loads, painted
+            for v in axe_violations(&client).await {
+                found.push(format!("{theme} container {tab}: {v}"));
+            }
+        }
+        screenshot(&client, &format!("container-security-{theme}")).await;
+        click_when(&client, "[data-testid=nav-containers]").await;
+        wait_for(&client, "[data-testid=containers-table]", Duration::from_secs(10)).await;
+        client.find(Locator::Css("body")).await.unwrap().send_keys("?").await.unwrap();
+        wait_for(&client, "[data-testid=shortcuts]", Duration::from_secs(5)).await;
+        for v in axe_violations(&client).await {
+            found.push(format!("{theme} shortcuts: {v}"));
+        }
+        screenshot(&client, &format!("shortcuts-{theme}")).await;
+        click_when(&client, "[data-testid=shortcuts-close]").await;
+    }
+    assert!(found.is_empty(), "{} serious or critical axe-core violations:\n{}", found.len(), found.join("\n"));
+    client.close().await.unwrap();
+}

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 fn deb() -> PathBuf {
     let p = PathBuf::from(
-        std::env::var("BULKHEAD_DEB").expect("BULKHEAD_DEB names the .deb to check (`make package` builds it; `make test` sets it)"),
+        std::env::var("BULKHEAD_DEB")
+            .expect("BULKHEAD_DEB names the .deb to check (`make package` builds it; `make test` sets it)"),
     );
     assert!(p.is_file(), "{} is missing", p.display());
     p
@@ -23,7 +24,11 @@ fn deb() -> PathBuf {
 
 fn run(cmd: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn field<'a>(control: &'a str, name: &str) -> &'a str {
