@@ -33,6 +33,8 @@ test: setup-test docker
 	@BULKHEAD_SKIPPED=$(CURDIR)/target/skipped-tests.txt scripts/test-summary.sh target/vitest.log target/cargo-test.log
 
 bench: setup-test docker app
+	@# What a user downloads: the release binary and the .deb (a release build when stale).
+	scripts/bench-size.sh
 	$(CARGO) bench -p bulkhead-core --bench lists --bench containers --bench storage --bench files
 	@# Remote engines: a second dockerd over SSH and TLS against the docker CLI with contexts.
 	$(CARGO) bench -p bulkhead-tests --bench engines

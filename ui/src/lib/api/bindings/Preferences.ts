@@ -4,7 +4,8 @@ import type { Theme } from "./Theme";
 
 /**
  * Everything the app remembers between runs (window size and position are kept by the
- * window-state plugin in Tauri's own config folder).
+ * window-state plugin in Tauri's own config folder). Over IPC every field is required and no
+ * other is taken; the file is read field by field instead (`from_object`).
  */
 export type Preferences = { theme: Theme, 
 /**
