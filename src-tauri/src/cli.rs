@@ -104,7 +104,6 @@ pub fn parse(words: &[String]) -> bulkhead_core::Result<Args> {
     Ok(args)
 }
 
-/// Runs `bulkhead audit …`; returns the process's exit status.
 /// What `bulkhead` does with its arguments before any window: `audit …` runs headless,
 /// `--help` and `--version` answer, anything else is refused; `None`: open the window.
 pub fn dispatch(words: &[String]) -> Option<i32> {
@@ -142,6 +141,7 @@ pub fn no_display() -> Option<String> {
     )
 }
 
+/// Runs `bulkhead audit …`; returns the process's exit status.
 pub fn audit(words: &[String]) -> i32 {
     if words.iter().any(|w| w == "--help" || w == "-h") {
         println!("{USAGE}");
