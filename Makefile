@@ -8,7 +8,7 @@ CARGO ?= cargo
 APP := target/debug/bulkhead
 E2E_APP := target/e2e/bulkhead
 
-.PHONY: run test bench ui app icons bindings rules-doc check-core-free-of-tauri lint fmt package clean-test-objects setup-run setup-test docker
+.PHONY: run test bench fuzz ui app icons bindings rules-doc check-core-free-of-tauri lint fmt package clean-test-objects setup-run setup-test docker
 
 # The app copes without an engine (it says why and reconnects), so a failure to start one is
 # reported but does not stop the window from opening.
@@ -43,6 +43,10 @@ bench: setup-test docker app
 	@# Into xterm.js in the real window (an ignored e2e test that prints its own bench line).
 	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
 	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture 2>&1 | grep -E '^bench '
+
+# Every fuzz target (fuzz/) for FUZZ_SECONDS each (default 60); installs cargo-fuzz if missing.
+fuzz:
+	scripts/fuzz.sh
 
 setup-run:
 	@scripts/setup.sh run

@@ -156,7 +156,10 @@ async fn read_head<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, label: &s
     let status = status_line
         .split_whitespace()
         .nth(1)
+        // Three digits (a `5200` is not a status: found by the `http_response` fuzz target).
+        .filter(|s| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|s| s.parse::<u16>().ok())
+        .filter(|s| (100..=999).contains(s))
         .filter(|_| status_line.starts_with("HTTP/1."))
         .ok_or_else(|| bad_response(label, "status line"))?;
     let (mut chunked, mut length, mut total) = (false, None, status_line.len());
@@ -287,14 +290,7 @@ pub(crate) async fn get_stream(t: &Transport, api: ApiVersion, path_and_query: &
             "GET /v{api}{path_and_query} HTTP/1.1\r\nHost: docker\r\nUser-Agent: bulkhead\r\nConnection: close\r\n\r\n"
         );
         conn.write_all(req.as_bytes()).await.map_err(|e| broken(&label, e))?;
-        let mut reader = BufReader::with_capacity(BUF, Box::new(conn) as Box<dyn Conn>);
-        let Head { status, chunked, length } = read_head(&mut reader, &label).await?;
-        let framing = match (chunked, length) {
-            (true, _) => Framing::Chunked { remaining: 0 },
-            (false, Some(n)) => Framing::Length { remaining: n },
-            (false, None) => Framing::Eof,
-        };
-        Ok::<_, Error>((status, Body { reader, framing, done: false, label: label.clone() }))
+        read_response(Box::new(conn), &label).await
     };
     let (status, mut body) = tokio::time::timeout(TIMEOUT, head)
         .await
@@ -319,6 +315,34 @@ pub(crate) async fn get_stream(t: &Transport, api: ApiVersion, path_and_query: &
             }
         }
     })))
+}
+
+/// A response's head, read off `conn`, and its body, still to be read in pieces.
+async fn read_response(conn: Box<dyn Conn>, label: &str) -> Result<(u16, Body)> {
+    let mut reader = BufReader::with_capacity(BUF, conn);
+    let Head { status, chunked, length } = read_head(&mut reader, label).await?;
+    let framing = match (chunked, length) {
+        (true, _) => Framing::Chunked { remaining: 0 },
+        (false, Some(n)) => Framing::Length { remaining: n },
+        (false, None) => Framing::Eof,
+    };
+    Ok((status, Body { reader, framing, done: false, label: label.to_owned() }))
+}
+
+/// A whole response from bytes, read as `get_stream` reads one off a socket: the status and
+/// the decoded body (the fuzz target `http_response` and its corpus test).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn decode_response(bytes: &[u8]) -> Result<(u16, Vec<u8>)> {
+    let rt = tokio::runtime::Builder::new_current_thread().build().map_err(|e| Error::internal(e.to_string()))?;
+    rt.block_on(async {
+        let conn = Box::new(std::io::Cursor::new(bytes.to_vec())) as Box<dyn Conn>;
+        let (status, mut body) = read_response(conn, "the fuzzer").await?;
+        let mut out = Vec::new();
+        while let Some(piece) = body.next_piece().await? {
+            out.extend_from_slice(&piece);
+        }
+        Ok((status, out))
+    })
 }
 
 /// A body-less request (e.g. `POST /images/…/push` with X-Registry-Auth), streamed back through
@@ -644,10 +668,17 @@ mod tests {
             let e = read_all(&unix(&path), via, 1 << 20).await.unwrap_err();
             assert_eq!(e.kind, ErrorKind::NotFound, "{via:?}");
             assert!(e.message.contains("No such container: abc"), "{}", e.message);
-            let (path, _t) = serve(vec![b"SSH-2.0-nope\r\n\r\n".to_vec()]).await;
-            let e = read_all(&unix(&path), via, 1 << 20).await.unwrap_err();
-            assert_eq!(e.kind, ErrorKind::Engine, "{via:?}: {}", e.message);
-            assert!(e.message.contains("malformed"), "{}", e.message);
+            // Not HTTP; a four-digit status, 074 (found by the `http_response` fuzz target).
+            for head in [
+                &b"SSH-2.0-nope\r\n\r\n"[..],
+                b"HTTP/1.1 5200 OK\r\nContent-Length: 0\r\n\r\n",
+                b"HTTP/1.1 074 OK\r\nContent-Length: 0\r\n\r\n",
+            ] {
+                let (path, _t) = serve(vec![head.to_vec()]).await;
+                let e = read_all(&unix(&path), via, 1 << 20).await.unwrap_err();
+                assert_eq!(e.kind, ErrorKind::Engine, "{via:?}: {}", e.message);
+                assert!(e.message.contains("malformed"), "{}", e.message);
+            }
         }
     }
 

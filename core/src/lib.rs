@@ -12,6 +12,9 @@ pub mod error;
 pub mod events;
 pub mod exec;
 pub mod files;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod ignore;
 pub mod images;

@@ -407,6 +407,22 @@ mod tests {
     }
 
     #[test]
+    fn a_publish_without_a_container_port_is_refused() {
+        for bad in ["-p 8080:", "-p 8080:/tcp", "-p 80/", "-p 127.0.0.1:8080:"] {
+            let e = parse_command(&format!("docker run {bad} busybox")).unwrap_err();
+            assert!(e.message.contains("containerPort"), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn an_entrypoint_that_needs_quotes_is_quoted_once() {
+        let p = parse_command("docker run --entrypoint '/bin/my app' busybox").unwrap();
+        assert_eq!(p.request.entrypoint, "'/bin/my app'");
+        assert_eq!(render(&p.request), "docker run --entrypoint '/bin/my app' busybox");
+        assert_eq!(parse_command(&render(&p.request)).unwrap().request, p.request);
+    }
+
+    #[test]
     fn memory_sizes() {
         assert_eq!(parse_memory("512m").ok(), Some(512 << 20));
         assert_eq!(parse_memory("1G").ok(), Some(1 << 30));

@@ -220,6 +220,11 @@ fn parse_publish(spec: &str) -> Result<PortRequest> {
         Some((h, c)) => (h.to_owned(), c.to_owned()),
         None => (String::new(), rest.clone()),
     };
+    // docker: "no port specified" (and the form would drop the row: found by the `run_line`
+    // fuzz target).
+    if container.trim().is_empty() || proto.trim().is_empty() {
+        return Err(bad());
+    }
     Ok(PortRequest {
         // docker binds every interface when -p gives no address: say so, explicitly.
         host_ip: ip.filter(|i| !i.is_empty()).unwrap_or_else(|| "0.0.0.0".to_owned()),

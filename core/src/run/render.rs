@@ -69,7 +69,13 @@ pub fn render(req: &RunRequest) -> String {
     for l in req.labels.iter().filter(|l| !l.trim().is_empty()) {
         opt("--label", l);
     }
-    opt("--entrypoint", &req.entrypoint);
+    // The field holds shell words, `--entrypoint` one argument: a single word is given
+    // unquoted (join quotes it once), else the text as typed. (The `run_line` fuzz target
+    // found the double quoting of `'/bin/my app'`.)
+    match shell::split(&req.entrypoint).as_deref() {
+        Ok([one]) => opt("--entrypoint", one),
+        _ => opt("--entrypoint", &req.entrypoint),
+    }
     if req.publish_all {
         w.push("-P".into());
     }
