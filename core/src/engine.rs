@@ -448,6 +448,14 @@ pub fn negotiate(engine_api: ApiVersion, engine_min: Option<ApiVersion>) -> Resu
 
 /// Maps a bollard error, naming the endpoint when the connection itself failed.
 pub(crate) fn engine_error(e: bollard::errors::Error, label: &str) -> Error {
+    // bollard 0.21 hands a streamed body's failure (a stats stream when the engine was killed)
+    // over as `IOError(io::Error::other(hyper's message))`, a transparent variant (its
+    // `source()` skips the io::Error): only the text says the connection closed under the body.
+    if let bollard::errors::Error::IOError { err } = &e {
+        if err.kind() == std::io::ErrorKind::Other && err.to_string().contains("error reading a body") {
+            return Error::new(ErrorKind::EngineNotRunning, format!("The connection to {label} broke: {err}"));
+        }
+    }
     match crate::error::io_cause(&e) {
         Some(io) if !matches!(e, bollard::errors::Error::DockerResponseServerError { .. }) => {
             Error::from_connect_io(label, io)

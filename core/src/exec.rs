@@ -574,6 +574,7 @@ pub fn serve(engine: Engine, session: ExecSession, mut sink: impl SessionSink) -
                 Err(e) => break Some(e),
             }
         };
+        let failure_is_none = failure.is_none();
         if let Some(e) = failure {
             sink.event(ExecEvent::Error(e));
         }
@@ -586,6 +587,15 @@ pub fn serve(engine: Engine, session: ExecSession, mut sink: impl SessionSink) -
                     break;
                 }
                 Ok(None) => tokio::time::sleep(Duration::from_millis(50)).await,
+                // The stream ended because the engine went away (killed, restarted): the
+                // process did not exit, the connection did; say so, not "exited".
+                Err(e) if failure_is_none && e.kind.is_connection() => {
+                    sink.event(ExecEvent::Error(Error::new(
+                        e.kind,
+                        format!("The connection to the engine closed (the engine stopped or restarted): {}", e.message),
+                    )));
+                    break;
+                }
                 Err(_) => break, // the container is gone
             }
         }

@@ -107,11 +107,14 @@ pub struct Demux {
     timestamps: bool,
     pending: Vec<u8>,
     partial: [Vec<u8>; 2],
+    /// The stream's partial line continues a line already handed out in pieces (it has no
+    /// timestamp of its own).
+    continued: [bool; 2],
 }
 
 impl Demux {
     pub fn new(tty: bool, timestamps: bool) -> Demux {
-        Demux { tty, timestamps, pending: Vec::new(), partial: [Vec::new(), Vec::new()] }
+        Demux { tty, timestamps, pending: Vec::new(), partial: [Vec::new(), Vec::new()], continued: [false; 2] }
     }
 
     /// Adds a chunk of the body; complete lines go to `out`.
@@ -154,25 +157,42 @@ impl Demux {
     fn lines(&mut self, stream: usize, mut data: &[u8], out: &mut Vec<LogLine>) {
         while let Some(nl) = data.iter().position(|&b| b == b'\n') {
             let part = &data[..nl];
-            if self.partial[stream].is_empty() {
-                out.push(self.line(stream, part));
+            if self.partial[stream].is_empty() && part.len() <= MAX_LINE {
+                let continued = std::mem::take(&mut self.continued[stream]);
+                out.push(self.line(stream, part, continued));
             } else {
-                let mut whole = std::mem::take(&mut self.partial[stream]);
-                whole.extend_from_slice(part);
-                out.push(self.line(stream, &whole));
+                self.partial[stream].extend_from_slice(part);
+                self.cut_pieces(stream, out);
+                let whole = std::mem::take(&mut self.partial[stream]);
+                let continued = std::mem::take(&mut self.continued[stream]);
+                out.push(self.line(stream, &whole, continued));
             }
             data = &data[nl + 1..];
         }
         self.partial[stream].extend_from_slice(data);
-        if self.partial[stream].len() > MAX_LINE {
-            let whole = std::mem::take(&mut self.partial[stream]);
-            out.push(self.line(stream, &whole));
+        self.cut_pieces(stream, out);
+    }
+
+    /// A line longer than MAX_LINE goes in pieces of exactly MAX_LINE bytes (less where a
+    /// UTF-8 character would be cut), wherever the engine's frames happen to end: memory stays
+    /// bounded on a 100 MB line, and the pieces do not depend on how the stream was chunked.
+    fn cut_pieces(&mut self, stream: usize, out: &mut Vec<LogLine>) {
+        while self.partial[stream].len() > MAX_LINE {
+            let p = &self.partial[stream];
+            let mut cut = MAX_LINE;
+            while cut > MAX_LINE - 3 && p[cut] & 0xC0 == 0x80 {
+                cut -= 1;
+            }
+            let rest = self.partial[stream].split_off(cut);
+            let piece = std::mem::replace(&mut self.partial[stream], rest);
+            out.push(self.line(stream, &piece, self.continued[stream]));
+            self.continued[stream] = true;
         }
     }
 
-    fn line(&self, stream: usize, raw: &[u8]) -> LogLine {
+    fn line(&self, stream: usize, raw: &[u8], continued: bool) -> LogLine {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let (ts, text) = if self.timestamps {
+        let (ts, text) = if self.timestamps && !continued {
             match raw.iter().position(|&b| b == b' ') {
                 Some(sp) => (Some(String::from_utf8_lossy(&raw[..sp]).into_owned()), &raw[sp + 1..]),
                 None => (None, raw),
@@ -193,7 +213,8 @@ impl Demux {
         for s in 0..2 {
             if !self.partial[s].is_empty() {
                 let whole = std::mem::take(&mut self.partial[s]);
-                out.push(self.line(s, &whole));
+                let continued = std::mem::take(&mut self.continued[s]);
+                out.push(self.line(s, &whole, continued));
             }
         }
     }
@@ -441,6 +462,31 @@ mod tests {
         assert_eq!(out[0].text, "\u{FFFD}\u{FFFD}");
         d.push(&vec![b'x'; MAX_LINE + 10], &mut out);
         assert_eq!(out.len(), 2, "a line longer than MAX_LINE is cut");
+        assert_eq!(out[1].text.len(), MAX_LINE);
+        // In frames of any size, with timestamps: pieces of MAX_LINE, the first one's stamp
+        // split off, the others' text kept whole (a space in them is not a stamp).
+        let mut d = Demux::new(false, true);
+        let mut out = Vec::new();
+        let mut line = b"2026-12-03T10:00:00Z ".to_vec();
+        line.extend(std::iter::repeat_n(b"ab c".iter().copied(), MAX_LINE).flatten());
+        line.push(b'\n');
+        for frame in line.chunks(20_000) {
+            let mut f = vec![1, 0, 0, 0];
+            f.extend_from_slice(&u32::try_from(frame.len()).unwrap().to_be_bytes());
+            f.extend_from_slice(frame);
+            d.push(&f, &mut out);
+        }
+        assert_eq!(out.len(), 5, "the stamp and 4 × 64 KiB of text: 5 pieces");
+        assert_eq!(out[0].ts.as_deref(), Some("2026-12-03T10:00:00Z"));
+        assert!(out.iter().all(|l| l.text.len() <= MAX_LINE));
+        assert!(out[1..].iter().all(|l| l.ts.is_none()));
+        assert_eq!(out.iter().map(|l| l.text.len()).sum::<usize>(), 4 * MAX_LINE);
+        let lens: Vec<usize> = out.iter().map(|l| l.text.len()).collect();
+        assert_eq!(
+            lens,
+            [MAX_LINE - 21, MAX_LINE, MAX_LINE, MAX_LINE, 21],
+            "cut at MAX_LINE bytes, the stamp's included"
+        );
     }
 
     #[test]

@@ -2000,3 +2000,83 @@ async fn every_page_passes_axe_core_in_light_and_dark() {
     assert!(found.is_empty(), "{} serious or critical axe-core violations:\n{}", found.len(), found.join("\n"));
     client.close().await.unwrap();
 }
+
+/// The engine killed with SIGKILL under the open window and started again: the page says the
+/// engine is gone (no crash, no stale rows), the container's page comes back on its Logs tab
+/// with new lines and its stats resume, and the terminal tab says its connection closed and
+/// offers to reopen — which works. Prints how long the window took to come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_killed_under_the_window_is_said_and_its_views_resume_when_it_is_back() {
+    let _serial = SERIAL.lock().await;
+    let Some(mut second) = bulkhead_tests::dockerd::SecondEngine::start().await else { return };
+    let name = unique_name("e2e-kill");
+    let id = second.run_ticker(&name);
+    let host = second.host();
+    let display = Display::get();
+    let driver = Driver::start(&display, &[("DOCKER_HOST", host.as_str())]);
+    let client = driver.session().await;
+    let ticks = |client: &Client| {
+        let client = client.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let mut n = 0;
+                for r in client.find_all(Locator::Css("[data-testid=log-row]")).await.unwrap_or_default() {
+                    if r.prop("textContent").await.ok().flatten().as_deref() == Some("tick") {
+                        n += 1;
+                    }
+                }
+                if n >= 2 {
+                    return n;
+                }
+                assert!(Instant::now() < deadline, "no tick lines in the log view");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+
+    // A terminal in the container, then its page on the Logs tab.
+    let (_, tab_id) = open_terminal(&client, &id).await;
+    let input = client.find(Locator::Css(".xterm-helper-textarea")).await.expect("xterm's input");
+    input.send_keys("echo re''ady\n").await.unwrap();
+    wait_terminal(&client, &tab_id, Duration::from_secs(20), |t| t.lines().any(|l| l.trim_end() == "ready")).await;
+    click(&client, "[data-testid=nav-containers]").await;
+    click_when(&client, &format!("[data-testid=container-row][data-id='{id}'] td.name")).await;
+    click_when(&client, "[data-testid=tab-logs]").await;
+    ticks(&client).await;
+
+    second.kill_hard();
+    let down = wait_for(&client, "[data-testid=engine-down]", Duration::from_secs(30)).await;
+    let said = down.text().await.unwrap();
+    assert!(said.contains("reconnects by itself"), "the page says what happened and what follows: {said}");
+    assert!(client.find(Locator::Css("[data-testid=container-detail]")).await.is_err(), "no stale page");
+    screenshot(&client, "engine-killed").await;
+
+    second.restart();
+    let back = Instant::now();
+    wait_for(&client, "[data-testid=container-detail]", Duration::from_secs(60)).await;
+    let page_back = back.elapsed();
+    // On the Logs tab it was on, with lines from the new stream.
+    ticks(&client).await;
+    click_when(&client, "[data-testid=tab-stats]").await;
+    wait_for(&client, "[data-testid=stats-cpu]", Duration::from_secs(30)).await;
+
+    // The terminal: its tab says the connection closed (not "exited") and offers to reopen.
+    click(&client, "[data-testid=nav-terminals]").await;
+    let tab = wait_for(&client, "[data-testid=term-tab][data-state=failed]", Duration::from_secs(10)).await;
+    let text = tab.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(text.contains("connection to the engine closed"), "{text}");
+    click(&client, "[data-testid=term-reopen]").await;
+    wait_for(&client, "[data-testid=term-tab][data-state=open]", Duration::from_secs(20)).await;
+    let host_el = wait_for(&client, ".term-pane:not(.hidden) [data-testid=terminal]", Duration::from_secs(5)).await;
+    let new_tab = host_el.attr("data-tab").await.unwrap().expect("tab id");
+    assert_ne!(new_tab, tab_id, "a new session in the tab");
+    let input = client.find(Locator::Css(".term-pane:not(.hidden) .xterm-helper-textarea")).await.expect("input");
+    input.send_keys("echo ag''ain\n").await.unwrap();
+    wait_terminal(&client, &new_tab, Duration::from_secs(20), |t| t.lines().any(|l| l.trim_end() == "again")).await;
+    println!(
+        "fault engine-sigkill-window: the container's page was back {} ms after dockerd answered",
+        page_back.as_millis()
+    );
+    client.close().await.unwrap();
+}

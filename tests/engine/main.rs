@@ -9,6 +9,7 @@ mod compose;
 mod contexts;
 mod events;
 mod exec;
+mod faults;
 mod files;
 mod ignore;
 mod images;
