@@ -283,3 +283,174 @@ async fn a_single_100_mb_log_line_is_read_in_bounded_pieces_and_saved_whole() {
     let saved = std::fs::metadata(&dest).unwrap().len();
     assert!(saved >= 100 << 20, "the saved log holds the whole line ({saved} bytes)");
 }
+
+/// The engine's socket made unreadable to the user and readable again, while the list watcher
+/// runs as that user (`nobody`, on a thread of its own: Linux credentials are per thread): the
+/// status says permission denied and what to do, then the list connects by itself.
+#[test]
+fn the_socket_permissions_revoked_and_restored_are_said_and_then_connected() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(second) = rt.block_on(bulkhead_tests::dockerd::SecondEngine::start()) else { return };
+    let socket = second.socket.clone();
+    let chmod =
+        |p: &std::path::Path, mode: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    // Its folder open to others (the test's own temporary folder), the socket to no one but root.
+    chmod(socket.parent().unwrap(), 0o711);
+    chmod(&socket, 0o600);
+
+    let (tx, rx) = std::sync::mpsc::channel::<(ConnectionState, Option<bulkhead_core::Error>)>();
+    let endpoint = Endpoint::Unix(socket.clone());
+    let user = std::thread::spawn(move || {
+        // This thread only, not the process: the effective uid of `nobody` (capabilities go
+        // with the effective uid 0); the real and saved ones stay root.
+        rustix::thread::set_thread_res_uid(None, Some(rustix::process::Uid::from_raw(65534)), None)
+            .expect("setresuid on this thread");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let watcher = Watcher::start(Ok(endpoint));
+            let mut events: Events = Box::pin(watcher.subscribe());
+            let mut last = None;
+            while let Some(ev) = tokio::time::timeout(HANG, events.next()).await.ok().flatten() {
+                if let ListEvent::Snapshot { status, .. } = ev {
+                    if last != Some(status.state) {
+                        last = Some(status.state);
+                        let connected = status.state == ConnectionState::Connected;
+                        if tx.send((status.state, status.error.clone())).is_err() || connected {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    });
+    let next_state = |want: ConnectionState| loop {
+        let (state, error) = rx.recv_timeout(HANG).unwrap_or_else(|_| panic!("no {want:?} status within {HANG:?}"));
+        if state == want {
+            return error;
+        }
+    };
+    let e = next_state(ConnectionState::Disconnected).expect("the reason");
+    assert_eq!(e.kind, bulkhead_core::ErrorKind::EnginePermissionDenied, "{e:?}");
+    assert!(e.message.contains("docker group") && e.message.contains(&socket.display().to_string()), "{}", e.message);
+
+    let restored = Instant::now();
+    chmod(&socket, 0o666);
+    next_state(ConnectionState::Connected);
+    println!(
+        "fault socket-permissions: connected {} ms after the socket was readable again",
+        restored.elapsed().as_millis()
+    );
+    drop(rx);
+    let _ = user.join();
+    drop(second);
+}
+
+/// A container at the centre of a storm of 10,000 events (its terminal resized and its
+/// configuration updated by four clients as fast as the engine takes it; about 12,000 a
+/// minute here): the events stream keeps up without dropping or failing, and the list
+/// watcher — which lets `resize` go and looks an `update`d container up once per burst —
+/// still shows a rename made in the middle of the storm. The rate reached is printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_ten_thousand_events_a_minute_is_kept_up_with() {
+    use bulkhead_core::events::{EventQuery, EventsEvent};
+    let engine = engine().await;
+    let mut cleanup = Cleanup::new();
+    let id = create_container_with(
+        &mut cleanup,
+        &unique_name("fault-storm"),
+        bollard::models::ContainerCreateBody {
+            cmd: Some(vec!["sleep".into(), "600".into()]),
+            tty: Some(true),
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = ContainerRef::parse(&id).unwrap();
+    let watcher = Watcher::start(Ok(Endpoint::from_env().unwrap()));
+    let mut list: Events = Box::pin(watcher.subscribe());
+    snapshot_where(&mut list, "a connected list with the container", |ev| {
+        state_is(ev, ConnectionState::Connected).is_some_and(|ids| ids.contains(&id))
+    })
+    .await;
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let mut events = Box::pin(
+        engine.events(&EventQuery { since: Some(since), container: Some(id.clone()), ..Default::default() }).unwrap(),
+    );
+    engine.act(&c, ContainerAction::Start).await.unwrap();
+
+    // Four clients until 10,000 events came: three resize its terminal, one updates its
+    // restart policy.
+    const STORM: usize = 10_000;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|k| {
+            let (id, stop) = (id.clone(), stop.clone());
+            tokio::spawn(async move {
+                let d = docker();
+                let mut n = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let ok = if k == 0 {
+                        let body = bollard::models::ContainerUpdateBody {
+                            restart_policy: Some(bollard::models::RestartPolicy {
+                                name: Some(bollard::models::RestartPolicyNameEnum::NO),
+                                maximum_retry_count: None,
+                            }),
+                            ..Default::default()
+                        };
+                        d.update_container(&id, body).await.is_ok()
+                    } else {
+                        let size =
+                            bollard::query_parameters::ResizeContainerTTYOptions { h: 24 + (n % 10) as i32, w: 80 };
+                        d.resize_container_tty(&id, size).await.is_ok()
+                    };
+                    n += u32::from(ok);
+                }
+                n
+            })
+        })
+        .collect();
+    // A rename in the middle of it, which the list must show.
+    let renamed = unique_name("fault-storm-renamed");
+    let mut rename = None;
+
+    let started = Instant::now();
+    let mut seen = 0usize;
+    while seen < STORM {
+        match tokio::time::timeout(Duration::from_secs(5), events.next()).await {
+            Ok(Some(EventsEvent::Events(batch))) => seen += batch.len(),
+            Ok(other) => panic!("the events stream in a storm: {other:?} after {seen} events"),
+            Err(_) => panic!("no events for 5 s in a storm (after {seen})"),
+        }
+        if seen >= STORM / 2 && rename.is_none() {
+            let (engine, c, renamed) = (engine.clone(), c.clone(), renamed.clone());
+            rename = Some(tokio::spawn(async move {
+                engine.rename(&c, &bulkhead_core::ContainerName::parse(&renamed).unwrap()).await.unwrap();
+            }));
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let per_minute = seen as f64 * 60.0 / started.elapsed().as_secs_f64();
+    let mut calls = 0;
+    for c in clients {
+        calls += c.await.unwrap();
+    }
+    rename.expect("renamed halfway").await.unwrap();
+    snapshot_or_change_with_name(&mut list, &id, &renamed).await;
+    // The rate is printed, not asserted (no timing in tests): on a busy machine the same
+    // 10,000 events take longer.
+    println!(
+        "fault event-storm: {seen} events in {:?} ({per_minute:.0} a minute; {calls} calls), kept up with, the rename listed",
+        started.elapsed()
+    );
+}
+
+/// Waits until the list shows container `id` named `name`.
+async fn snapshot_or_change_with_name(list: &mut Events, id: &str, name: &str) {
+    snapshot_where(list, "the renamed container in the list", |ev| match ev {
+        ListEvent::ContainerChanged(c) => c.id == id && c.name == name,
+        ListEvent::Snapshot { containers, .. } => containers.iter().any(|c| c.id == id && c.name == name),
+        _ => false,
+    })
+    .await
+}

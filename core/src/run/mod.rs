@@ -415,6 +415,15 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_count_goes_only_with_on_failure() {
+        let p = parse_command("docker run --restart weird:3 busybox").unwrap();
+        assert_eq!((p.request.restart, p.request.restart_retries.as_str()), (RestartPolicy::No, ""));
+        assert_eq!(p.unsupported, ["--restart weird:3"]);
+        let p = parse_command("docker run --restart on-failure:3 busybox").unwrap();
+        assert_eq!((p.request.restart, p.request.restart_retries.as_str()), (RestartPolicy::OnFailure, "3"));
+    }
+
+    #[test]
     fn an_entrypoint_that_needs_quotes_is_quoted_once() {
         let p = parse_command("docker run --entrypoint '/bin/my app' busybox").unwrap();
         assert_eq!(p.request.entrypoint, "'/bin/my app'");

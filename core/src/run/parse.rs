@@ -157,7 +157,10 @@ pub fn parse_command(line: &str) -> Result<ParsedRun> {
                         RestartPolicy::No
                     }
                 };
-                req.restart_retries = retries.to_owned();
+                // Only on-failure takes a count (the `run_line` fuzz target found a count kept
+                // beside a policy that was not applied).
+                req.restart_retries =
+                    if req.restart == RestartPolicy::OnFailure { retries.to_owned() } else { String::new() };
             }
             "--security-opt" => {
                 let v = value("--security-opt")?;
