@@ -419,6 +419,7 @@ mod tests {
         let p = parse_command("docker run --restart weird:3 busybox").unwrap();
         assert_eq!((p.request.restart, p.request.restart_retries.as_str()), (RestartPolicy::No, ""));
         assert_eq!(p.unsupported, ["--restart weird:3"]);
+        assert!(parse_command("docker run -- --pid host").is_err(), "no image starts with '-'");
         let p = parse_command("docker run --restart on-failure:3 busybox").unwrap();
         assert_eq!((p.request.restart, p.request.restart_retries.as_str()), (RestartPolicy::OnFailure, "3"));
     }

@@ -192,6 +192,11 @@ pub fn parse_command(line: &str) -> Result<ParsedRun> {
     let Some(image) = image else {
         return Err(Error::invalid("The line names no image."));
     };
+    // After `--`, a word that starts with '-' is no image reference either (docker: "invalid
+    // reference format"); the form could not write it back (found by the `run_line` fuzz target).
+    if image.starts_with('-') {
+        return Err(Error::invalid("The image comes after the options: a word starting with '-' is no image."));
+    }
     req.image = image;
     let rest: Vec<String> = it.collect();
     req.command = shell::join(&rest);
