@@ -21,7 +21,6 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         // "Browse…" (Build) and "Save log" open native dialogs from Rust; an unregistered
         // plugin panics at its first use.
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init())
         // Size, position and maximised state of the window, saved when it closes and restored
         // when it is created. Not its visibility or decorations.
         .plugin(tauri_plugin_window_state::Builder::new().with_state_flags(WINDOW_STATE).build())
