@@ -40,9 +40,14 @@ bench: setup-test docker app
 	$(CARGO) bench -p bulkhead-tests --bench engines
 	@# Compose: project actions through the API vs docker-compose; the review of a 50-service file.
 	$(CARGO) bench -p bulkhead-tests --bench compose
-	@# Into xterm.js in the real window (an ignored e2e test that prints its own bench line).
+	@# The real window (ignored e2e tests that print their own bench lines): into xterm.js, engine
+	@# switches, events; memory against an empty Tauri window (tests/fixtures/empty-window, a
+	@# release build like the app's above) and under 30 minutes of churn (BULKHEAD_CHURN_SECS).
+	$(CARGO) build --release -p bulkhead-empty-window --features custom-protocol
 	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
-	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture 2>&1 | grep -E '^bench '
+	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) BULKHEAD_RELEASE_APP=$(CURDIR)/target/release/bulkhead \
+	  BULKHEAD_EMPTY_WINDOW=$(CURDIR)/target/release/bulkhead-empty-window \
+	  $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture --test-threads 1 2>&1 | grep -E '^bench '
 
 # Every fuzz target (fuzz/) for FUZZ_SECONDS each (default 60); installs cargo-fuzz if missing.
 fuzz:

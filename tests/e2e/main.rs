@@ -2080,3 +2080,140 @@ async fn an_engine_killed_under_the_window_is_said_and_its_views_resume_when_it_
     );
     client.close().await.unwrap();
 }
+
+/// `make bench`: whole-app memory idle on 1,000 containers (PSS of the app and WebKit's
+/// processes) against an empty Tauri 2 window built from tests/fixtures/empty-window, the two
+/// interleaved, both release builds started the same way (tauri-driver); the app process's own
+/// RSS; then PSS growth under a churn of one container created and removed a second for
+/// BULKHEAD_CHURN_SECS (default 1800).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run by `make bench`"]
+async fn bench_memory_at_1000_containers_and_under_churn() {
+    let _serial = SERIAL.lock().await;
+    let release = |var: &str| {
+        let p = std::path::PathBuf::from(std::env::var(var).unwrap_or_else(|_| panic!("{var} (make bench sets it)")));
+        assert!(p.exists(), "{} is missing (make bench builds it)", p.display());
+        p
+    };
+    let (app, empty) = (release("BULKHEAD_RELEASE_APP"), release("BULKHEAD_EMPTY_WINDOW"));
+    let _ = engine().await;
+    fixture_image().await;
+    // 1,000 test-labelled containers (created), eight at a time.
+    let mut cleanup = Cleanup::new();
+    let prefix = unique_name("bench-mem");
+    let mut ids = Vec::new();
+    for chunk in (0..1000).collect::<Vec<_>>().chunks(8) {
+        let made = futures_util::future::join_all(chunk.iter().map(|i| {
+            let name = format!("{prefix}-{i}");
+            async move {
+                let body = bollard::models::ContainerCreateBody {
+                    image: Some(FIXTURE_IMAGE.into()),
+                    cmd: Some(vec!["sleep".into(), "600".into()]),
+                    labels: Some(test_labels()),
+                    ..Default::default()
+                };
+                let opts = bollard::query_parameters::CreateContainerOptions { name: Some(name), ..Default::default() };
+                docker().create_container(Some(opts), body).await.expect("create").id
+            }
+        }))
+        .await;
+        for id in made {
+            cleanup.container(&id);
+            ids.push(id);
+        }
+    }
+    let settle = Duration::from_secs(10);
+    let display = Display::get();
+    // Idle memory, each side twice, interleaved.
+    let (mut ours, mut base, mut rss, mut base_rss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _round in 0..2 {
+        for side in [&empty, &app] {
+            let driver = Driver::start(&display, &[]);
+            let client = driver.session_of(side).await;
+            if side == &app {
+                wait_for(
+                    &client,
+                    &format!("[data-testid=container-row][data-id='{}']", ids[999]),
+                    Duration::from_secs(60),
+                )
+                .await;
+            } else {
+                wait_for(&client, "#painted", Duration::from_secs(30)).await;
+            }
+            tokio::time::sleep(settle).await;
+            let m = driver.memory_of(side).expect("the app's processes");
+            if side == &app {
+                ours.push(m.pss_all);
+                rss.push(m.rss_app);
+            } else {
+                base.push(m.pss_all);
+                base_rss.push(m.rss_app);
+            }
+            client.close().await.unwrap();
+        }
+    }
+    let mb = |b: u64| b as f64 / (1 << 20) as f64;
+    let min = |v: &[u64]| *v.iter().min().expect("a figure");
+    let (o, b) = (min(&ours), min(&base));
+    println!(
+        "bench memory-pss-idle-1000: {:.1} MB vs an empty Tauri window {:.1} MB = {:.2}x (PSS of the app and its WebKit processes, the smaller of 2 runs each after {}s idle; target <= 1.15x; smaller is better)",
+        mb(o),
+        mb(b),
+        o as f64 / b as f64,
+        settle.as_secs()
+    );
+    // The app process also holds GTK and WebKit's UI side: what Bulkhead's backend adds is
+    // its RSS less the empty window's.
+    let (r, e) = (min(&rss), min(&base_rss));
+    println!(
+        "bench backend-rss-1000: {:.1} MB more than the empty window's process ({:.1} MB vs {:.1} MB RSS, 1,000 containers listed; target <= 40 MB; smaller is better)",
+        mb(r.saturating_sub(e)),
+        mb(r),
+        mb(e)
+    );
+
+    // Churn: one container created and removed every second, the window open on the list.
+    let churn =
+        Duration::from_secs(std::env::var("BULKHEAD_CHURN_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(1800));
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session_of(&app).await;
+    wait_for(&client, &format!("[data-testid=container-row][data-id='{}']", ids[999]), Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let first = driver.memory_of(&app).expect("the app's processes");
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < churn {
+        let tick = Instant::now();
+        let body = bollard::models::ContainerCreateBody {
+            image: Some(FIXTURE_IMAGE.into()),
+            cmd: Some(vec!["true".into()]),
+            labels: Some(test_labels()),
+            ..Default::default()
+        };
+        let opts = bollard::query_parameters::CreateContainerOptions {
+            name: Some(format!("{prefix}-churn-{n}")),
+            ..Default::default()
+        };
+        let id = docker().create_container(Some(opts), body).await.expect("create").id;
+        docker()
+            .remove_container(
+                &id,
+                Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }),
+            )
+            .await
+            .expect("remove");
+        n += 1;
+        tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick.elapsed())).await;
+    }
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let last = driver.memory_of(&app).expect("the app's processes");
+    client.close().await.unwrap();
+    println!(
+        "bench churn-growth: PSS {:+.1} MB, app RSS {:+.1} MB over {} s ({n} containers created and removed, 1/s; from {:.1} to {:.1} MB PSS; target: no growth; smaller is better)",
+        mb(last.pss_all) - mb(first.pss_all),
+        mb(last.rss_app) - mb(first.rss_app),
+        churn.as_secs(),
+        mb(first.pss_all),
+        mb(last.pss_all)
+    );
+}

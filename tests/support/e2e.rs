@@ -129,6 +129,38 @@ impl Driver {
     }
 }
 
+/// Memory of the app this driver started (the process whose executable is `app`) and of every
+/// process below it (WebKit's web and network processes): PSS summed over all of them, and
+/// the app process's own RSS, both in bytes. `None` until the app runs.
+pub struct Memory {
+    pub pss_all: u64,
+    pub rss_app: u64,
+    pub processes: usize,
+}
+
+impl Driver {
+    pub fn memory_of(&self, app: &std::path::Path) -> Option<Memory> {
+        let app = std::fs::canonicalize(app).ok()?;
+        let pid = descendants(self.child.id())
+            .into_iter()
+            .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|exe| exe == app))?;
+        let kb = |file: &str, key: &str, p: u32| -> u64 {
+            std::fs::read_to_string(format!("/proc/{p}/{file}"))
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix(key)?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+                * 1024
+        };
+        let all: Vec<u32> = std::iter::once(pid).chain(descendants(pid)).collect();
+        Some(Memory {
+            pss_all: all.iter().map(|&p| kb("smaps_rollup", "Pss:", p)).sum(),
+            rss_app: kb("status", "VmRSS:", pid),
+            processes: all.len(),
+        })
+    }
+}
+
 /// The processes below `pid` (children, grandchildren, …), read from /proc.
 fn descendants(pid: u32) -> Vec<u32> {
     let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
