@@ -3,7 +3,9 @@ import { api, toAppError, type AppError, type EnginesView } from './api';
 import { applyEvent, emptyLists, type Lists } from './lists';
 
 class Live {
-  lists: Lists = $state(emptyLists());
+  // Raw: every event replaces the lists (applyEvent is pure), so no deep proxies over 1,000s of
+  // containers, and an unchanged array keeps its identity (the views' deriveds stop there).
+  lists: Lists = $state.raw(emptyLists());
   subscribeError: AppError | null = $state(null);
   engines: EnginesView | null = $state(null);
   enginesError: AppError | null = $state(null);

@@ -1,0 +1,98 @@
+// Virtualised table rows (@tanstack/virtual-core): only the rows in and near the viewport are in
+// the DOM, so a list of 10,000 containers costs what 40 rows cost. Rows may differ in height (a
+// container with three ports is taller): each rendered row is measured and remembered by its key.
+import {
+  Virtualizer,
+  elementScroll,
+  measureElement,
+  observeElementOffset,
+  observeElementRect,
+  type Rect,
+  type VirtualItem,
+} from '@tanstack/virtual-core';
+
+const SCREENFUL = 900;
+
+export interface VirtualOptions {
+  /** The element that scrolls (holds the table). */
+  scroller: () => HTMLElement | null;
+  /** A row's height before it is measured, in pixels. */
+  estimate: number;
+  /** Rows rendered beyond each edge of the viewport. */
+  overscan?: number;
+}
+
+export class VirtualRows {
+  /** The rows to render: `index` into the caller's list, `key` the caller's key. */
+  items: VirtualItem[] = $state.raw([]);
+  /** Heights of the spacer rows above and below the rendered ones. */
+  before = $state(0);
+  after = $state(0);
+  private v: Virtualizer<HTMLElement, HTMLElement>;
+  private count = 0;
+  private key: (i: number) => string = (i) => String(i);
+  /** Space above the first row inside the scroller (the sticky table head). */
+  private head = 0;
+
+  constructor(private o: VirtualOptions) {
+    this.v = new Virtualizer(this.options());
+  }
+
+  private options() {
+    return {
+      count: this.count,
+      getItemKey: this.key,
+      estimateSize: () => this.o.estimate,
+      getScrollElement: this.o.scroller,
+      scrollToFn: elementScroll,
+      // A scroller not laid out yet (or hidden, or in jsdom) renders one screenful, not nothing.
+      observeElementRect: (v: Virtualizer<HTMLElement, HTMLElement>, cb: (r: Rect) => void) =>
+        observeElementRect(v, (r) => cb(r.height > 0 ? r : { width: r.width, height: SCREENFUL })),
+      observeElementOffset,
+      // A row measured at 0 is not laid out (jsdom, a hidden view): it keeps the estimate, else
+      // every row would fit the viewport and all of them would be rendered.
+      measureElement: (el: HTMLElement, entry: ResizeObserverEntry | undefined, v: Virtualizer<HTMLElement, HTMLElement>) =>
+        measureElement(el, entry, v) || this.o.estimate,
+      overscan: this.o.overscan ?? 8,
+      paddingStart: this.head,
+      scrollPaddingStart: this.head,
+      initialRect: { width: 0, height: SCREENFUL },
+      onChange: () => this.sync(),
+    };
+  }
+
+  private sync() {
+    const items = this.v.getVirtualItems();
+    this.items = items;
+    this.before = items.length ? Math.max(0, items[0].start - this.head) : 0;
+    this.after = items.length ? Math.max(0, this.v.getTotalSize() - items[items.length - 1].end) : 0;
+  }
+
+  /** The list changed: its length and each index's key (sizes are remembered by key). */
+  update(count: number, key: (i: number) => string, head = this.head) {
+    this.count = count;
+    this.key = key;
+    this.head = head;
+    this.v.setOptions(this.options());
+    this.v._willUpdate();
+    this.sync();
+  }
+
+  /** Call once the scroller is in the DOM ($effect); returns the teardown. */
+  mount(): () => void {
+    const off = this.v._didMount();
+    this.v._willUpdate();
+    this.sync();
+    return off;
+  }
+
+  /** An attachment for each rendered row (it needs `data-index`): measures its real height. */
+  measure = (node: HTMLElement) => {
+    this.v.measureElement(node);
+  };
+
+  /** Brings row `index` into view (rendering it), scrolling as little as needed. */
+  scrollToIndex(index: number) {
+    if (index >= 0 && index < this.count) this.v.scrollToIndex(index, { align: 'auto' });
+  }
+}
