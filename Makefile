@@ -42,11 +42,14 @@ bench: setup-test docker app
 	$(CARGO) bench -p bulkhead-tests --bench compose
 	@# The real window (ignored e2e tests that print their own bench lines): into xterm.js, engine
 	@# switches, events; memory against an empty Tauri window (tests/fixtures/empty-window, a
-	@# release build like the app's above) and under 30 minutes of churn (BULKHEAD_CHURN_SECS).
+	@# release build like the app's above) and under 30 minutes of churn (BULKHEAD_CHURN_SECS);
+	@# cold start and idle engine CPU against oxker (scripts/bench-tools.sh installs it); the
+	@# list at 10,000 containers.
 	$(CARGO) build --release -p bulkhead-empty-window --features custom-protocol
 	mkdir -p $(dir $(E2E_APP)) && cp $(APP) $(E2E_APP)
+	scripts/bench-tools.sh > target/bench-tools.txt
 	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) BULKHEAD_RELEASE_APP=$(CURDIR)/target/release/bulkhead \
-	  BULKHEAD_EMPTY_WINDOW=$(CURDIR)/target/release/bulkhead-empty-window \
+	  BULKHEAD_EMPTY_WINDOW=$(CURDIR)/target/release/bulkhead-empty-window BULKHEAD_OXKER=$$(cat target/bench-tools.txt) \
 	  $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture --test-threads 1 2>&1 | grep -E '^bench '
 
 # Every fuzz target (fuzz/) for FUZZ_SECONDS each (default 60); installs cargo-fuzz if missing.

@@ -139,11 +139,22 @@ pub struct Memory {
 }
 
 impl Driver {
-    pub fn memory_of(&self, app: &std::path::Path) -> Option<Memory> {
+    /// The process of the app at `app` that this driver's session started.
+    pub fn app_pid(&self, app: &std::path::Path) -> Option<u32> {
         let app = std::fs::canonicalize(app).ok()?;
-        let pid = descendants(self.child.id())
+        descendants(self.child.id())
             .into_iter()
-            .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|exe| exe == app))?;
+            .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|exe| exe == app))
+    }
+
+    /// CPU time (user + system) of the app and every process below it (WebKit's).
+    pub fn cpu_of(&self, app: &std::path::Path) -> Option<Duration> {
+        let pid = self.app_pid(app)?;
+        Some(std::iter::once(pid).chain(descendants(pid)).filter_map(cpu_time).sum())
+    }
+
+    pub fn memory_of(&self, app: &std::path::Path) -> Option<Memory> {
+        let pid = self.app_pid(app)?;
         let kb = |file: &str, key: &str, p: u32| -> u64 {
             std::fs::read_to_string(format!("/proc/{p}/{file}"))
                 .unwrap_or_default()
@@ -159,6 +170,90 @@ impl Driver {
             processes: all.len(),
         })
     }
+}
+
+/// The fields of /proc/<pid>/stat after the command name (field 3, the state, first).
+fn stat_fields(pid: u32) -> Option<Vec<u64>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // comm may hold spaces and parentheses: the fields start after the last ')'.
+    Some(stat.rsplit_once(')')?.1.split_whitespace().skip(1).map(|f| f.parse().unwrap_or(0)).collect())
+}
+
+/// CPU time a process has used (utime + stime).
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let f = stat_fields(pid)?;
+    // utime and stime are fields 14 and 15; the vector starts at field 4.
+    let ticks = f.get(10)? + f.get(11)?;
+    Some(Duration::from_secs_f64(ticks as f64 / rustix::param::clock_ticks_per_second() as f64))
+}
+
+/// When a process started, on the wall clock (10 ms resolution: the kernel counts clock ticks
+/// since boot, and boot is placed on the wall clock through CLOCK_BOOTTIME).
+pub fn started_at(pid: u32) -> Option<std::time::SystemTime> {
+    let f = stat_fields(pid)?;
+    let start = Duration::from_secs_f64(*f.get(18)? as f64 / rustix::param::clock_ticks_per_second() as f64);
+    let up = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+    let boot = std::time::SystemTime::now() - Duration::new(up.tv_sec as u64, up.tv_nsec as u32);
+    Some(boot + start)
+}
+
+/// A program in a pseudo-terminal of `cols` x `rows` (a session leader with it as its
+/// controlling terminal, as in a terminal emulator). A thread drains its output: the time the
+/// output first holds `token` is sent on the channel.
+pub fn spawn_in_pty(
+    program: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    (cols, rows): (u16, u16),
+    token: &str,
+) -> (Child, std::sync::mpsc::Receiver<std::time::SystemTime>) {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).expect("openpt");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let name = ptsname(&master, Vec::new()).expect("ptsname");
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(std::ffi::OsStr::new(&*name.to_string_lossy()))
+        .expect("open the pty's slave");
+    rustix::termios::tcsetwinsize(&slave, rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 })
+        .expect("window size");
+    // setsid(1) --ctty: a new session whose controlling terminal is stdin (the slave), exec'd in
+    // place (the child is not a group leader, so setsid does not fork).
+    let mut cmd = Command::new("setsid");
+    cmd.arg("--ctty").arg(program).args(args).env("TERM", "xterm-256color");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .stdin(slave.try_clone().expect("slave"))
+        .stdout(slave.try_clone().expect("slave"))
+        .stderr(slave)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let token = token.as_bytes().to_vec();
+    let mut master = std::fs::File::from(master);
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut seen, mut buf, mut sent) = (Vec::new(), [0u8; 65536], false);
+        // Until the program ends (EIO once the slave is closed everywhere).
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if !sent {
+                seen.extend_from_slice(&buf[..n]);
+                if seen.windows(token.len()).any(|w| w == token) {
+                    let _ = tx.send(std::time::SystemTime::now());
+                    sent = true;
+                    seen = Vec::new();
+                }
+            }
+        }
+    });
+    (child, rx)
 }
 
 /// The processes below `pid` (children, grandchildren, …), read from /proc.

@@ -201,14 +201,20 @@ impl Drop for Cleanup {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async move {
                 let d = docker();
-                for id in containers {
-                    let _ = d
-                        .remove_container(
-                            &id,
-                            Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }),
-                        )
-                        .await;
-                }
+                // Eight at a time: a bench leaves 10,000.
+                futures_util::stream::iter(containers)
+                    .for_each_concurrent(8, |id| {
+                        let d = d.clone();
+                        async move {
+                            let _ = d
+                                .remove_container(
+                                    &id,
+                                    Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }),
+                                )
+                                .await;
+                        }
+                    })
+                    .await;
                 for n in networks {
                     let _ = d.remove_network(&n).await;
                 }

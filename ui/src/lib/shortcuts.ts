@@ -40,6 +40,15 @@ export const shortcutGroups: { title: string; items: Shortcut[] }[] = [
     ],
   },
   {
+    title: 'Images, volumes and networks',
+    items: [
+      { keys: ['↓', 'j', '↑', 'k'], does: 'Next, previous row' },
+      { keys: ['Home', 'End'], does: 'First, last row' },
+      { keys: ['Enter'], does: 'Open the selected row' },
+      { keys: ['/'], does: 'Filter the list' },
+    ],
+  },
+  {
     title: 'Dialogs',
     items: [
       { keys: ['Tab'], does: 'Next field or button' },
