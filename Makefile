@@ -50,7 +50,7 @@ bench: setup-test docker app
 	scripts/bench-tools.sh > target/bench-tools.txt
 	set -o pipefail; BULKHEAD_APP=$(CURDIR)/$(E2E_APP) BULKHEAD_RELEASE_APP=$(CURDIR)/target/release/bulkhead \
 	  BULKHEAD_EMPTY_WINDOW=$(CURDIR)/target/release/bulkhead-empty-window BULKHEAD_OXKER=$$(cat target/bench-tools.txt) \
-	  $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture --test-threads 1 2>&1 | grep -E '^bench '
+	  $(CARGO) test -p bulkhead-tests --test e2e bench_ -- --ignored --nocapture --test-threads 1 2>&1 | grep -E '^(bench |\()'
 
 # Every fuzz target (fuzz/) for FUZZ_SECONDS each (default 60); installs cargo-fuzz if missing.
 fuzz:

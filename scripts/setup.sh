@@ -9,7 +9,8 @@ say() { echo "setup: $*" >&2; }
 sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 
 # --- Debian packages ------------------------------------------------------------------------
-pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev)
+# libdbus-1-dev: desktop notifications (notify-rust over libdbus).
+pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev)
 if [ "$mode" = test ]; then
   # xvfb: a display for the window; webkit2gtk-driver: WebKitWebDriver; busybox-static: the
   # fixture images; docker-registry: the local registry for pull/push tests; xdotool and
@@ -19,7 +20,8 @@ if [ "$mode" = test ]; then
   # uidmap (newuidmap) for a rootless one; docker-compose: Compose v1 (1.29.2, the only Compose
   # Debian 12 packages) for up/down/pull/build and the differential interpolation test.
   # lintian and desktop-file-utils: Debian's checks of the .deb and its menu entry.
-  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman uidmap docker-compose lintian desktop-file-utils)
+  # dbus-daemon: a private session bus where a stand-in notification server sees the alerts.
+  pkgs+=(xvfb webkit2gtk-driver busybox-static docker-registry xdotool x11-utils openssh-server iproute2 podman uidmap docker-compose lintian desktop-file-utils dbus-daemon)
 fi
 if ! command -v dockerd >/dev/null 2>&1 && ! timeout 5 docker version >/dev/null 2>&1; then
   pkgs+=(docker.io)

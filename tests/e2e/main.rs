@@ -1777,6 +1777,80 @@ async fn click_when(client: &Client, css: &str) {
     wait_for(client, css, Duration::from_secs(10)).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// A container started with a critical isolation risk reaches the desktop: the app asks the
+/// session bus's notification server (here a stand-in on a private bus that records the call)
+/// to show it, and the System page says it was notified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_risky_start_is_shown_as_a_desktop_notification() {
+    let _serial = SERIAL.lock().await;
+    let _engine = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let server = bulkhead_tests::notifications::NotificationServer::start();
+    let display = Display::get();
+    let driver = Driver::start(&display, &[("DBUS_SESSION_BUS_ADDRESS", server.address.as_str())]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+
+    let risky = unique_name("e2e-notify");
+    let rid = create_container(
+        &mut cleanup,
+        &risky,
+        &["sleep", "300"],
+        Some(bollard::models::HostConfig { pid_mode: Some("host".into()), ..Default::default() }),
+    )
+    .await;
+    docker().start_container(&rid, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let shown = loop {
+        let n = server.shown.recv_timeout(Duration::from_secs(30)).expect("a Notify call on the session bus");
+        if n.summary.contains(&risky) {
+            break n;
+        }
+    };
+    assert_eq!(shown.summary, format!("{risky} started with a critical isolation risk"));
+    assert!(shown.body.contains("process namespace"), "{shown:?}");
+    assert_eq!((shown.app_name.as_str(), shown.icon.as_str()), ("Bulkhead", "bulkhead"));
+
+    click(&client, "[data-testid=nav-system]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let alerts = wait_for(&client, "[data-testid=alerts]", Duration::from_secs(5)).await.text().await.unwrap();
+        if alerts.contains(&risky) {
+            assert!(alerts.contains("(notified)"), "{alerts}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no alert for {risky}: {alerts}");
+        click(&client, "[data-testid=nav-containers]").await;
+        click(&client, "[data-testid=nav-system]").await;
+    }
+    client.close().await.unwrap();
+}
+
+/// "As the system" follows the desktop: under a dark GTK theme (GTK_THEME=Adwaita:dark, as a
+/// desktop sets it) the window is dark on first start, with no choice made; an explicit
+/// "Light" wins over the desktop, and "As the system" goes back to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn as_the_system_follows_a_dark_gtk_theme() {
+    let _serial = SERIAL.lock().await;
+    let _engine = engine().await;
+    let display = Display::get();
+    let driver = Driver::start(&display, &[("GTK_THEME", "Adwaita:dark")]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+    let system_dark = js(&client, "return matchMedia('(prefers-color-scheme: dark)').matches").await;
+    assert_eq!(system_dark, true, "WebKitGTK reports the dark GTK theme as prefers-color-scheme: dark");
+    wait_js(&client, "return document.documentElement.dataset.theme", "dark".into()).await;
+    let bg = js(&client, "return getComputedStyle(document.documentElement).backgroundColor").await;
+    assert_eq!(bg, "rgb(17, 22, 29)", "the dark page colour is painted");
+    click_when(&client, "[data-testid=nav-settings]").await;
+    click_when(&client, "[data-testid=theme-light]").await;
+    wait_js(&client, "return document.documentElement.dataset.theme", "light".into()).await;
+    click_when(&client, "[data-testid=theme-system]").await;
+    wait_js(&client, "return document.documentElement.dataset.theme", "dark".into()).await;
+    screenshot(&client, "settings-system-dark").await;
+    client.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preferences_and_the_window_size_survive_a_restart_and_a_broken_file_is_said_not_fatal() {
     let _serial = SERIAL.lock().await;
@@ -2347,6 +2421,7 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
     let display = Display::get();
     // Idle memory, each side twice, interleaved.
     let (mut ours, mut base, mut rss, mut base_rss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut breakdown = [String::new(), String::new()];
     for _round in 0..2 {
         for side in [&empty, &app] {
             let driver = Driver::start(&display, &[]);
@@ -2363,6 +2438,7 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
             }
             tokio::time::sleep(settle).await;
             let m = driver.memory_of(side).expect("the app's processes");
+            breakdown[usize::from(side == &app)] = m.breakdown();
             if side == &app {
                 ours.push(m.pss_all);
                 rss.push(m.rss_app);
@@ -2383,6 +2459,7 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
         o as f64 / b as f64,
         settle.as_secs()
     );
+    println!("(PSS by process, last run: Bulkhead: {}; the empty window: {})", breakdown[1], breakdown[0]);
     // The app process also holds GTK and WebKit's UI side: what Bulkhead's backend adds is
     // its RSS less the empty window's.
     let (r, e) = (min(&rss), min(&base_rss));

@@ -136,6 +136,19 @@ pub struct Memory {
     pub pss_all: u64,
     pub rss_app: u64,
     pub processes: usize,
+    /// Each process's command name (comm) and PSS, the app first.
+    pub by_process: Vec<(String, u64)>,
+}
+
+impl Memory {
+    /// "app 120 MB, WebKitWebProces 300 MB, …" (comm is cut at 15 characters by the kernel).
+    pub fn breakdown(&self) -> String {
+        self.by_process
+            .iter()
+            .map(|(name, pss)| format!("{name} {:.0} MB", *pss as f64 / (1 << 20) as f64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl Driver {
@@ -164,10 +177,18 @@ impl Driver {
                 * 1024
         };
         let all: Vec<u32> = std::iter::once(pid).chain(descendants(pid)).collect();
+        let by_process: Vec<(String, u64)> = all
+            .iter()
+            .map(|&p| {
+                let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+                (comm.trim().to_owned(), kb("smaps_rollup", "Pss:", p))
+            })
+            .collect();
         Some(Memory {
-            pss_all: all.iter().map(|&p| kb("smaps_rollup", "Pss:", p)).sum(),
+            pss_all: by_process.iter().map(|(_, pss)| pss).sum(),
             rss_app: kb("status", "VmRSS:", pid),
             processes: all.len(),
+            by_process,
         })
     }
 }
@@ -235,14 +256,27 @@ pub fn spawn_in_pty(
     let (tx, rx) = std::sync::mpsc::channel();
     let token = token.as_bytes().to_vec();
     let mut master = std::fs::File::from(master);
+    let mut answer = master.try_clone().expect("the pty's master");
     std::thread::spawn(move || {
-        use std::io::Read;
+        use std::io::{Read, Write};
         let (mut seen, mut buf, mut sent) = (Vec::new(), [0u8; 65536], false);
+        let mut tail = Vec::new();
         // Until the program ends (EIO once the slave is closed everywhere).
         while let Ok(n) = master.read(&mut buf) {
             if n == 0 {
                 break;
             }
+            // Answer what a terminal emulator answers: the cursor position (DSR 6n; crossterm
+            // waits for it before its first frame) and the device attributes (DA).
+            tail.extend_from_slice(&buf[..n]);
+            let has = |t: &[u8], q: &[u8]| t.windows(q.len()).any(|w| w == q);
+            if has(&tail, b"\x1b[6n") {
+                let _ = answer.write_all(b"\x1b[1;1R");
+            }
+            if has(&tail, b"\x1b[c") {
+                let _ = answer.write_all(b"\x1b[?62;c");
+            }
+            tail.drain(..tail.len().saturating_sub(3));
             if !sent {
                 seen.extend_from_slice(&buf[..n]);
                 if seen.windows(token.len()).any(|w| w == token) {

@@ -12,6 +12,7 @@
 
 pub mod dockerd;
 pub mod e2e;
+pub mod notifications;
 pub mod podman;
 pub mod proxy;
 pub mod registry;
