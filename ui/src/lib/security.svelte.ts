@@ -19,7 +19,10 @@ export function counts(findings: Finding[]): Record<Severity, number> {
 }
 
 class Security {
-  report: AuditReport | null = $state(null);
+  // Raw: a review replaces the report whole (so no deep proxies over thousands of findings),
+  // and rows find theirs through `byId`, not by a scan of the list.
+  report: AuditReport | null = $state.raw(null);
+  private byId: Map<string, ContainerReport> = $derived(new Map((this.report?.containers ?? []).map((c) => [c.id, c])));
   error: AppError | null = $state(null);
   loading = $state(false);
   private signature = '';
@@ -65,7 +68,7 @@ class Security {
   }
 
   of(id: string): ContainerReport | undefined {
-    return this.report?.containers.find((c) => c.id === id);
+    return this.byId.get(id);
   }
 
   /** Applies a one-click fix; says whether the kernel shows it. The fresh review, or null. */
@@ -86,7 +89,7 @@ class Security {
   update(r: ContainerReport) {
     if (!this.report) return;
     const i = this.report.containers.findIndex((c) => c.id === r.id);
-    if (i >= 0) this.report.containers[i] = r;
+    if (i >= 0) this.report = { ...this.report, containers: this.report.containers.map((c, j) => (j === i ? r : c)) };
   }
 }
 
