@@ -43,8 +43,12 @@ export function relativeTime(unixSecs: number, nowMs: number = Date.now()): stri
   return '';
 }
 
+// toLocaleString()'s own fields, with the formatter made once (0.26 ms a call otherwise, in WebKitGTK).
+let dateTime: Intl.DateTimeFormat | null = null;
+
 export function absoluteTime(unixSecs: number): string {
-  return unixSecs ? new Date(unixSecs * 1000).toLocaleString() : '';
+  dateTime ??= new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+  return unixSecs ? dateTime.format(new Date(unixSecs * 1000)) : '';
 }
 
 export const shortImageId = (id: string) => (id.startsWith('sha256:') ? id.slice(7) : id).slice(0, 12);
