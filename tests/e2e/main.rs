@@ -2206,8 +2206,11 @@ async fn create_idle_containers(prefix: &str, n: usize, cleanup: &mut Cleanup) {
 async fn bench_cold_start_and_idle_engine_cpu_against_oxker() {
     use bulkhead_tests::e2e::{cpu_time, spawn_in_pty, started_at};
     let _serial = SERIAL.lock().await;
-    let app = std::env::var("BULKHEAD_RELEASE_APP").map(std::path::PathBuf::from).unwrap_or_else(|_| bulkhead_tests::e2e::app_path());
-    let oxker = std::path::PathBuf::from(std::env::var("BULKHEAD_OXKER").expect("BULKHEAD_OXKER (make bench installs oxker)"));
+    let app = std::env::var("BULKHEAD_RELEASE_APP")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| bulkhead_tests::e2e::app_path());
+    let oxker =
+        std::path::PathBuf::from(std::env::var("BULKHEAD_OXKER").expect("BULKHEAD_OXKER (make bench installs oxker)"));
     assert!(oxker.exists(), "{} is missing (make bench installs it)", oxker.display());
     let _ = engine().await;
     fixture_image().await;
@@ -2338,7 +2341,9 @@ async fn bench_cold_start_and_idle_engine_cpu_against_oxker() {
 #[ignore = "a benchmark: run by `make bench`"]
 async fn bench_list_at_10000_containers_scroll_and_filter() {
     let _serial = SERIAL.lock().await;
-    let app = std::env::var("BULKHEAD_RELEASE_APP").map(std::path::PathBuf::from).unwrap_or_else(|_| bulkhead_tests::e2e::app_path());
+    let app = std::env::var("BULKHEAD_RELEASE_APP")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| bulkhead_tests::e2e::app_path());
     let _ = engine().await;
     fixture_image().await;
     let mut cleanup = Cleanup::new();
@@ -2424,13 +2429,7 @@ async fn bench_list_at_10000_containers_scroll_and_filter() {
           while (count() !== want) await new Promise((r) => setTimeout(r, 0)); \
           await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))); \
           done(performance.now() - t0); })();";
-    let queries = [
-        format!("{prefix}-1234"),
-        format!("{prefix}-12"),
-        format!("{prefix}-5"),
-        prefix.clone(),
-    ]
-    .map(|q| {
+    let queries = [format!("{prefix}-1234"), format!("{prefix}-12"), format!("{prefix}-5"), prefix.clone()].map(|q| {
         let want = (0..n).filter(|i| format!("{prefix}-{i}").contains(&q)).count();
         (q, want)
     });

@@ -238,8 +238,11 @@ pub fn spawn_in_pty(
         .write(true)
         .open(std::ffi::OsStr::new(&*name.to_string_lossy()))
         .expect("open the pty's slave");
-    rustix::termios::tcsetwinsize(&slave, rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 })
-        .expect("window size");
+    rustix::termios::tcsetwinsize(
+        &slave,
+        rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 },
+    )
+    .expect("window size");
     // setsid(1) --ctty: a new session whose controlling terminal is stdin (the slave), exec'd in
     // place (the child is not a group leader, so setsid does not fork).
     let mut cmd = Command::new("setsid");
