@@ -14,6 +14,7 @@ use crate::events::{EngineEvent, EventQuery, EventsEvent};
 use crate::exec::ExecRequest;
 use crate::files::{ContainerListing, Dropped, FileChange, FileContent};
 use crate::inspect::facts::{ContainerFacts, EngineFacts, MountFact, PortFact, Probe, SocketFacts};
+use crate::inspect::fleet::{ContainerReview, Fingerprint, FleetReview, ReviewRef};
 use crate::inspect::harden::{Change, HardenOutcome, HardenPlan};
 use crate::inspect::host::{CgroupFacts, KernelFacts, NamespaceFact, ProcStatus};
 use crate::inspect::report::{AuditReport, Comparison, ContainerReport, EngineReport, ImageReport, Summary};
@@ -127,6 +128,10 @@ pub fn all() -> Vec<(String, String)> {
         render::<EngineReport>(&cfg),
         render::<Summary>(&cfg),
         render::<AuditReport>(&cfg),
+        render::<ContainerReview>(&cfg),
+        render::<Fingerprint>(&cfg),
+        render::<ReviewRef>(&cfg),
+        render::<FleetReview>(&cfg),
         render::<Change>(&cfg),
         render::<HardenPlan>(&cfg),
         render::<HardenOutcome>(&cfg),

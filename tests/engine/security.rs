@@ -584,10 +584,25 @@ async fn the_review_is_incremental_following_the_engines_events() {
     assert!(unreviewed.findings.is_empty());
     assert!(first.containers.iter().any(|c| c.id == orphan));
 
-    engine.audit_cached(&cache, &host).await.unwrap();
+    // The window is sent every review the first time, in the report's order.
+    use bulkhead_core::inspect::fleet::FleetReview;
+    let fleet = FleetReview::new(first.clone(), &Default::default());
+    assert_eq!(
+        fleet.order.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        first.containers.iter().map(|c| &c.id).collect::<Vec<_>>()
+    );
+    assert_eq!(fleet.changed.len(), fleet.order.len());
+    let held: std::collections::HashSet<_> = fleet.order.iter().map(|r| r.fingerprint.clone()).collect();
+    let sent = |f: &FleetReview, id: &str| f.changed.iter().any(|c| c.id == id);
+
+    let second = engine.audit_cached(&cache, &host).await.unwrap();
     let (reviewed, reused) = cache.last_audit();
     assert_eq!(ours(&reviewed), 0, "nothing changed: every review is reused");
     assert!(reused >= 4, "{reused}");
+    // ...and a window that holds them is sent none of ours again (other tests' may change).
+    let fleet = FleetReview::new(second, &held);
+    assert!(ids.iter().all(|id| !sent(&fleet, id)), "unchanged reviews are not sent again");
+    assert!(ids.iter().all(|id| fleet.order.iter().any(|r| &r.id == id)), "but all are in the order");
 
     let renamed = unique_name("renamed");
     docker()
@@ -605,6 +620,9 @@ async fn the_review_is_incremental_following_the_engines_events() {
     assert!(reviewed.contains(&ids[0]) && !reviewed.contains(&ids[1]), "only the changed one: {reviewed:?}");
     assert!(third.containers.iter().any(|c| c.id == ids[0] && c.name == renamed));
     assert!(third.containers.iter().all(|c| c.id != ids[2]), "the removed one is gone");
+    let fleet = FleetReview::new(third, &held);
+    assert!(sent(&fleet, &ids[0]) && !sent(&fleet, &ids[1]), "only the renamed one is sent again");
+    assert!(fleet.order.iter().all(|r| r.id != ids[2]), "the removed one is not in the order");
 }
 
 /// What containers share is judged over all of them: a volume written by containers of two

@@ -245,7 +245,7 @@ fn image_commands_refuse_bad_references_and_bad_builds_before_the_engine() {
 }
 
 #[test]
-fn a_quick_fix_of_the_wrong_shape_is_refused() {
+fn a_quick_fix_of_the_wrong_shape_and_bad_review_fingerprints_are_refused() {
     let app = app();
     let w = window(&app, "main");
     for fix in [
@@ -260,6 +260,13 @@ fn a_quick_fix_of_the_wrong_shape_is_refused() {
     let err = invoke(&w, "security_fix", json!({ "container": "abcd", "fix": { "kind": "pidsLimit", "limit": 0 } }))
         .unwrap_err();
     assert_kind(&err, "invalidArgument");
+    // The review fingerprints a window says it holds are checked before the engine is asked.
+    for held in [json!(["../../etc"]), json!(["0123456789ABCDEF"]), json!([""])] {
+        let err = invoke(&w, "security_audit", json!({ "held": held })).unwrap_err();
+        assert_kind(&err, "invalidArgument");
+    }
+    let err = invoke(&w, "security_audit", json!({ "held": ["0123456789abcdef"] })).unwrap_err();
+    assert_kind(&err, "engineSocketMissing");
 }
 
 /// The engine commands check what they are given before anything is written or switched (only

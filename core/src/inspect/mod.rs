@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod facts;
+pub mod fleet;
 pub mod harden;
 pub mod host;
 mod remote;

@@ -1,17 +1,24 @@
 use crate::state::AppState;
+use bulkhead_core::inspect::fleet::{parse_held, FleetReview};
 use bulkhead_core::inspect::harden::{HardenOutcome, HardenPlan};
 use bulkhead_core::inspect::host::HostRoot;
-use bulkhead_core::inspect::report::{AuditReport, ContainerReport};
+use bulkhead_core::inspect::report::ContainerReport;
 use bulkhead_core::inspect::rules::QuickFix;
 use bulkhead_core::{ContainerRef, Error};
 use tauri::State;
 
 /// The whole review: the engine and host first, then every container (and its image); what
-/// did not change since the last audit is reused.
+/// did not change since the last audit is reused. Only the container reviews whose
+/// fingerprints are not in `held` (what the window already has) are sent.
 #[tauri::command]
-pub async fn security_audit(state: State<'_, AppState>) -> Result<AuditReport, Error> {
+pub async fn security_audit(state: State<'_, AppState>, held: Vec<String>) -> Result<FleetReview, Error> {
+    let held = parse_held(&held)?;
     let engine = state.watcher().engine()?;
-    engine.audit_cached(&state.reviews(), &HostRoot::from_env()).await
+    let report = engine.audit_cached(&state.reviews(), &HostRoot::from_env()).await?;
+    let fleet = FleetReview::new(report, &held);
+    // The review's burst is over: what it freed goes back to the system (off the async threads).
+    let _ = tokio::task::spawn_blocking(crate::memory::release);
+    Ok(fleet)
 }
 
 /// One container's review, with the kernel's values read now.

@@ -1,7 +1,10 @@
 // The security review of every container, refreshed when the containers list changes
 // (debounced: a burst of events costs one audit).
-import { api, toAppError, type AppError, type AuditReport, type ContainerReport, type Finding, type QuickFix, type Severity } from './api';
+import { api, toAppError, type AppError, type ContainerReport, type ContainerReview, type Finding, type QuickFix, type Severity } from './api';
 import { toaster } from './toast.svelte';
+import { mergeReview, type Review } from './fleet';
+
+export type { Review };
 
 export const severities: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
@@ -21,8 +24,12 @@ export function counts(findings: Finding[]): Record<Severity, number> {
 class Security {
   // Raw: a review replaces the report whole (so no deep proxies over thousands of findings),
   // and rows find theirs through `byId`, not by a scan of the list.
-  report: AuditReport | null = $state.raw(null);
-  private byId: Map<string, ContainerReport> = $derived(new Map((this.report?.containers ?? []).map((c) => [c.id, c])));
+  report: Review | null = $state.raw(null);
+  private byId: Map<string, ContainerReview> = $derived(new Map((this.report?.containers ?? []).map((c) => [c.id, c])));
+  /** The containers' reviews this window holds, by fingerprint: the backend sends only others. */
+  private held = new Map<string, ContainerReview>();
+  /** Bumped by `forget`: an answer about the engine used before is dropped. */
+  private epoch = 0;
   error: AppError | null = $state(null);
   loading = $state(false);
   private signature = '';
@@ -31,7 +38,9 @@ class Security {
 
   /** Another engine is in use: its review starts afresh. */
   forget() {
+    this.epoch += 1;
     this.report = null;
+    this.held = new Map();
     this.error = null;
     this.signature = '';
   }
@@ -54,7 +63,13 @@ class Security {
     }
     this.loading = true;
     try {
-      this.report = await api.securityAudit();
+      const epoch = this.epoch;
+      const fleet = await api.securityAudit([...this.held.keys()]);
+      if (epoch === this.epoch) {
+        const { review, held } = mergeReview(fleet, this.held);
+        this.report = review;
+        this.held = held;
+      }
       this.error = null;
     } catch (e) {
       this.error = toAppError(e);
@@ -67,7 +82,7 @@ class Security {
     }
   }
 
-  of(id: string): ContainerReport | undefined {
+  of(id: string): ContainerReview | undefined {
     return this.byId.get(id);
   }
 
@@ -86,10 +101,14 @@ class Security {
   }
 
   /** A fresher review of one container (after a fix) replaces its row. */
-  update(r: ContainerReport) {
+  update(full: ContainerReport) {
     if (!this.report) return;
+    const { id, name, image, running, score, grade, findings } = full;
+    const r: ContainerReview = { id, name, image, running, score, grade, findings };
     const i = this.report.containers.findIndex((c) => c.id === r.id);
     if (i >= 0) this.report = { ...this.report, containers: this.report.containers.map((c, j) => (j === i ? r : c)) };
+    // The review held under the old fingerprint is no longer what is shown: asked for again.
+    for (const [fp, c] of this.held) if (c.id === r.id) this.held.delete(fp);
   }
 }
 

@@ -83,6 +83,12 @@ const hostileAudit = {
   images: audit.images.map((i) => ({ ...i, reference: `busybox:${HOSTILE}`, findings: i.findings.map((f) => ({ ...f, evidence: [...f.evidence, HOSTILE] })) })),
 };
 
+/** An audit report as `security_audit` answers a window that holds nothing yet. */
+function asFleet(r: Omit<typeof hostileAudit, 'images'> & { images: unknown[] }) {
+  const { generatedAt, engine, images, summary, containers } = r;
+  return { generatedAt, engine, images, summary, order: containers.map((c, i) => ({ id: c.id, fingerprint: i.toString(16).padStart(16, '0') })), changed: containers };
+}
+
 const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
   engine_status: () => status,
   watch_lists: (args) => {
@@ -108,7 +114,7 @@ const answers: Record<string, (args: Record<string, unknown>) => unknown> = {
     rootless: false, liveRestore: false, containers: 1, containersRunning: 1, containersPaused: 0, containersStopped: 0, images: 1, warnings: [`warning ${HOSTILE}`],
   }),
   diagnostics: () => ({ terminalSessions: 0, terminalTasks: 0, alerts: [`web${HOSTILE} started privileged`], streams: 0, listStreams: 1 }),
-  security_audit: () => hostileAudit,
+  security_audit: () => asFleet(hostileAudit),
   security_review: () => hostileAudit.containers[0],
   container_top: () => ({ titles: ['PID', `CMD${HOSTILE}`], processes: [['1', `sleep ${HOSTILE}`]] }),
   container_stats: () => 1,
@@ -334,10 +340,11 @@ describe('hostile engine text is neutralised in every view', () => {
 
 describe('the security view', () => {
   it('shows an image that could not be reviewed as such, never as a clean image', async () => {
-    answers.security_audit = () => ({
-      ...hostileAudit,
-      images: [{ reference: 'busybox:gone', id: imageId, findings: [], error: 'could not review: No such image' }],
-    });
+    answers.security_audit = () =>
+      asFleet({
+        ...hostileAudit,
+        images: [{ reference: 'busybox:gone', id: imageId, findings: [], error: 'could not review: No such image' }],
+      });
     const { security } = await import('../lib/security.svelte');
     await security.refresh();
     const view = render(SecurityView, { onopen: () => {} });

@@ -27,7 +27,7 @@ import type { ExecRequest } from './bindings/ExecRequest';
 import type { ExecEvent } from './bindings/ExecEvent';
 import type { ExecOpened } from './bindings/ExecOpened';
 import type { ShellDiagnostics } from './bindings/ShellDiagnostics';
-import type { AuditReport } from './bindings/AuditReport';
+import type { FleetReview } from './bindings/FleetReview';
 import type { ContainerReport } from './bindings/ContainerReport';
 import type { QuickFix } from './bindings/QuickFix';
 import type { HardenPlan } from './bindings/HardenPlan';
@@ -106,6 +106,8 @@ export type { ExecEvent } from './bindings/ExecEvent';
 export type { ExecOpened } from './bindings/ExecOpened';
 export type { ShellDiagnostics } from './bindings/ShellDiagnostics';
 export type { AuditReport } from './bindings/AuditReport';
+export type { FleetReview } from './bindings/FleetReview';
+export type { ContainerReview } from './bindings/ContainerReview';
 export type { ContainerReport } from './bindings/ContainerReport';
 export type { EngineReport } from './bindings/EngineReport';
 export type { ImageReport } from './bindings/ImageReport';
@@ -364,7 +366,9 @@ export const api = {
   execAck: (session: number, bytes: number) => call<void>('exec_ack', { session, bytes }),
   execClose: (session: number) => call<boolean>('exec_close', { session }),
   /** The whole security review: engine and host, every container, their images. */
-  securityAudit: () => call<AuditReport>('security_audit'),
+  /** The whole review; of the containers' reviews only those whose fingerprints are not in
+   * `held` (what the window already has) come back, with the order of all. */
+  securityAudit: (held: string[]) => call<FleetReview>('security_audit', { held }),
   securityReview: (container: string) => call<ContainerReport>('security_review', { container }),
   /** Applies a one-click limit; the review comes back re-read from the kernel. */
   securityFix: (container: string, fix: QuickFix) => call<ContainerReport>('security_fix', { container, fix }),
