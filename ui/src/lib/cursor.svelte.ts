@@ -1,8 +1,9 @@
-// The keyboard's row in a list without container actions (images, volumes, networks):
-// ↓/↑ (j/k), Home/End move it, Enter opens the row, / goes to the filter. The containers list
-// has its own (it acts on the row too).
+// The keyboard's row in a list: ↓/↑ (j/k), Home/End move it, Enter opens the row, / goes to
+// the filter; a list with actions on its rows (containers) answers the other shortcuts too.
 import { tick } from 'svelte';
-import { dialogOpen, isTyping, listCommand } from './shortcuts';
+import { dialogOpen, isTyping, listCommand, type ListCommand } from './shortcuts';
+
+const moves = new Set<ListCommand>(['next', 'prev', 'first', 'last', 'open', 'filter']);
 
 export class RowCursor<T> {
   /** The key of the row the keyboard is on, if any. */
@@ -17,12 +18,17 @@ export class RowCursor<T> {
       rowTestid: string;
       keyAttr?: string;
       filterTestid: string;
+      /** Brings a row that is not drawn yet into the DOM (a virtual list scrolls to it). */
+      reveal?: (row: T) => void;
+      /** The list's other shortcuts (lib/shortcuts) on the row the keyboard is on. */
+      act?: (cmd: ListCommand, row: T) => void;
     },
   ) {}
 
   private async moveTo(row: T | undefined) {
     if (row === undefined) return;
     this.key = this.o.key(row);
+    this.o.reveal?.(row);
     await tick();
     // Compared, not put in a selector: a volume's name is the engine's (hostile) text.
     const attr = `data-${this.o.keyAttr ?? 'id'}`;
@@ -35,7 +41,7 @@ export class RowCursor<T> {
   onkey = (e: KeyboardEvent) => {
     if (e.defaultPrevented || isTyping(e.target) || dialogOpen()) return;
     const cmd = listCommand(e);
-    if (cmd !== 'next' && cmd !== 'prev' && cmd !== 'first' && cmd !== 'last' && cmd !== 'open' && cmd !== 'filter') return;
+    if (!cmd || (!moves.has(cmd) && !this.o.act)) return;
     e.preventDefault();
     const rows = this.o.rows();
     const i = rows.findIndex((r) => this.o.key(r) === this.key);
@@ -54,6 +60,8 @@ export class RowCursor<T> {
       case 'filter':
         (document.querySelector(`[data-testid=${this.o.filterTestid}]`) as HTMLInputElement | null)?.focus();
         return;
+      default:
+        if (i >= 0) this.o.act?.(cmd, rows[i]);
     }
   };
 

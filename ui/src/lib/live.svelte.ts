@@ -17,6 +17,7 @@ class Live {
     try {
       await api.watchLists((ev) => {
         if (gen !== this.generation) return;
+        if (ev.event === 'snapshot' && performance.getEntriesByName('bulkhead:snapshot').length === 0) performance.mark('bulkhead:snapshot');
         this.lists = applyEvent(this.lists, ev);
       });
       this.subscribeError = null;
