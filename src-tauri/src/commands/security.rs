@@ -17,7 +17,7 @@ pub async fn security_audit(state: State<'_, AppState>, held: Vec<String>) -> Re
     let report = engine.audit_cached(&state.reviews(), &HostRoot::from_env()).await?;
     let fleet = FleetReview::new(report, &held);
     // The review's burst is over: what it freed goes back to the system (off the async threads).
-    let _ = tokio::task::spawn_blocking(crate::memory::release);
+    drop(tokio::task::spawn_blocking(crate::memory::release));
     Ok(fleet)
 }
 
