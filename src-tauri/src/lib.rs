@@ -18,7 +18,6 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     // runtime: the engine picked last time, unless DOCKER_HOST/DOCKER_CONTEXT say otherwise.
     builder
         .manage(AppState::new(EngineCatalog::from_env()))
-        .plugin(tauri_plugin_shell::init())
         // "Browse…" (Build) and "Save log" open native dialogs from Rust; an unregistered
         // plugin panics at its first use.
         .plugin(tauri_plugin_dialog::init())

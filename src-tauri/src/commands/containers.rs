@@ -110,26 +110,26 @@ pub async fn logs_save<R: Runtime>(
 
 /// Opens `http://127.0.0.1:<port>/` in the user's browser, from Rust, after the user asked.
 #[tauri::command]
-pub fn open_port<R: Runtime>(app: AppHandle<R>, port: u16) -> Result<(), Error> {
-    use tauri_plugin_shell::ShellExt;
+pub fn open_port(port: u16) -> Result<(), Error> {
     if port == 0 {
         return Err(Error::invalid("Port 0 is not a published port."));
     }
-    #[allow(deprecated)] // tauri-plugin-opener would be a second plugin for one call.
-    app.shell()
-        .open(format!("http://127.0.0.1:{port}/"), None)
-        .map_err(|e| Error::internal(format!("Cannot open a browser: {e}")))
+    open_in_browser(&format!("http://127.0.0.1:{port}/"))
 }
 
 /// Opens an `https:` link from a terminal in the user's browser, after the UI showed the full
 /// target and the user confirmed. Anything but https is refused.
 #[tauri::command]
-pub fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), Error> {
-    use tauri_plugin_shell::ShellExt;
+pub fn open_url(url: String) -> Result<(), Error> {
     let parsed = tauri::Url::parse(&url).map_err(|_| Error::invalid("Not a link."))?;
     if parsed.scheme() != "https" || parsed.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid("Only https: links are opened."));
     }
-    #[allow(deprecated)]
-    app.shell().open(parsed.as_str(), None).map_err(|e| Error::internal(format!("Cannot open a browser: {e}")))
+    open_in_browser(parsed.as_str())
+}
+
+/// The desktop's browser (xdg-open and its kin, detached), as tauri-plugin-shell's `open` did
+/// with the same crate underneath: the plugin, its scopes and its JS API are not shipped for it.
+fn open_in_browser(url: &str) -> Result<(), Error> {
+    open::that_detached(url).map_err(|e| Error::internal(format!("Cannot open a browser: {e}")))
 }
