@@ -101,6 +101,59 @@ async fn a_container_created_with_the_engine_api_appears_in_the_window_within_2s
     client.close().await.unwrap();
 }
 
+/// The containers list draws its rows in place (a scroll step changes the text of the same
+/// `<tr>`s): a checkbox ticked and so focused, then scrolled away, must not stay focused on the
+/// row that now shows another container — a space pressed after the scroll selects nothing new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focused_row_control_does_not_move_to_another_container_when_the_list_scrolls() {
+    let _serial = SERIAL.lock().await;
+    let _ = engine().await;
+    fixture_image().await;
+    let mut cleanup = Cleanup::new();
+    let prefix = unique_name("e2e-focus");
+    create_idle_containers(&prefix, 60, &mut cleanup).await;
+    let display = Display::get();
+    let driver = Driver::start(&display, &[]);
+    let client = driver.session().await;
+    wait_for(&client, "[data-testid=engine-pill][data-state=connected]", Duration::from_secs(30)).await;
+    // Only ours: other test binaries may create containers meanwhile.
+    type_into(&client, "[data-testid=container-filter]", &prefix).await;
+    wait_js(
+        &client,
+        "return document.querySelector('[data-testid=containers-table]')?.getAttribute('aria-rowcount')",
+        serde_json::json!("61"),
+    )
+    .await;
+    let first = client.find(Locator::Css("[data-testid=container-row]")).await.unwrap();
+    let ticked = first.attr("data-id").await.unwrap().expect("a row's id");
+    first.find(Locator::Css("[data-testid=row-select]")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "[data-testid=bulkbar]", Duration::from_secs(5)).await;
+    let focused = "const a = document.activeElement; return a.closest('tr')?.getAttribute('data-id') ?? null";
+    assert_eq!(js(&client, focused).await, serde_json::json!(ticked), "the click focused the row's checkbox");
+
+    // Scrolled 20 rows down (the ticked row is no longer drawn; its <tr> shows another one).
+    js(&client, "const s = document.querySelector('[data-testid=containers-scroll]'); s.scrollTop = 20 * document.querySelector('[data-testid=container-row]').offsetHeight; return null").await;
+    wait_js(
+        &client,
+        &format!("return !document.querySelector(\"[data-testid=container-row][data-id='{ticked}']\")"),
+        serde_json::json!(true),
+    )
+    .await;
+    let now = js(&client, focused).await;
+    assert!(now.is_null() || now == serde_json::json!(ticked), "focus stayed on the row of {now} after the scroll");
+    // A space pressed now selects nothing else.
+    use fantoccini::actions::InputSource;
+    let space = fantoccini::actions::KeyActions::new("keyboard".into())
+        .then(fantoccini::actions::KeyAction::Down { value: ' ' })
+        .then(fantoccini::actions::KeyAction::Up { value: ' ' });
+    client.perform_actions(space).await.unwrap();
+    // The key's effect, if any, is drawn by the next frame.
+    client.execute_async("requestAnimationFrame(() => arguments[0]())", vec![]).await.unwrap();
+    let selected = text_content(&client, "[data-testid=bulkbar]").await;
+    assert!(selected.starts_with("1 selected"), "after the scroll and a space: {selected}");
+    client.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_socket_shows_cannot_reach_the_engine_with_endpoint_and_reason() {
     let _serial = SERIAL.lock().await;

@@ -3,6 +3,7 @@
 // caller keeps its cells to fixed lines), measured once from a drawn row: measuring each row as it
 // appears forced a layout per row and a re-render per size that differed from the estimate
 // (60-77 ms of script a scroll step at 2,000 containers in WebKitGTK).
+import { tick } from 'svelte';
 import {
   Virtualizer,
   elementScroll,
@@ -103,4 +104,24 @@ export class VirtualRows {
   scrollToIndex(index: number) {
     if (index >= 0 && index < this.count) this.v.scrollToIndex(index, { align: 'auto' });
   }
+}
+
+/**
+ * Call before rows drawn in place (an unkeyed each) change: if the focused element is in a row
+ * of `within` (a `tr[data-key]`) and that row then shows another key, focus moves to the same
+ * control (its data-testid) in the row that still shows the old key, or is let go.
+ */
+export function keepFocus(within: HTMLElement | null) {
+  const active = document.activeElement;
+  const row = active instanceof HTMLElement ? active.closest('tr[data-key]') : null;
+  if (!within || !row || !within.contains(row)) return;
+  const key = row.getAttribute('data-key') ?? '';
+  const testid = active!.getAttribute('data-testid');
+  void tick().then(() => {
+    if (row.getAttribute('data-key') === key && row.isConnected) return;
+    const same = [...within.querySelectorAll('tr[data-key]')].find((r) => r.getAttribute('data-key') === key);
+    const target = testid ? [...(same?.querySelectorAll('[data-testid]') ?? [])].find((e) => e.getAttribute('data-testid') === testid) : null;
+    if (target instanceof HTMLElement) target.focus({ preventScroll: true });
+    else (active as HTMLElement).blur();
+  });
 }
