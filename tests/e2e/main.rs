@@ -2570,8 +2570,8 @@ async fn bench_list_at_10000_containers_scroll_and_filter() {
 /// `make bench`: whole-app memory idle on 1,000 containers (PSS of the app and WebKit's
 /// processes) against an empty Tauri 2 window built from tests/fixtures/empty-window, the two
 /// interleaved, both release builds started the same way (tauri-driver); the app process's own
-/// RSS; then PSS growth under a churn of one container created and removed a second for
-/// BULKHEAD_CHURN_SECS (default 1800).
+/// RSS; then PSS growth under a churn of one container created and one removed a second (each
+/// listed for a few seconds) for BULKHEAD_CHURN_SECS (default 1800).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: run by `make bench`"]
 async fn bench_memory_at_1000_containers_and_under_churn() {
@@ -2665,7 +2665,11 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
         mb(e)
     );
 
-    // Churn: one container created and removed every second, the window open on the list.
+    // Churn: every second one container is created and the one created LIVE seconds before is
+    // removed, the window open on the list. Each lives long enough to be listed (a container
+    // created and removed within the watcher's coalescing window would never reach the page):
+    // that the page lists more during the churn and as many as before after it is checked.
+    const LIVE: usize = 5;
     let churn =
         Duration::from_secs(std::env::var("BULKHEAD_CHURN_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(1800));
     let driver = Driver::start(&display, &[]);
@@ -2673,10 +2677,37 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
     wait_listed(&client, 1000, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(30)).await;
     let first = driver.memory_of(&app).expect("the app's processes");
+    let listed = |client: Client| async move {
+        js(&client, "return Number(document.querySelector('[data-testid=containers-table]')?.getAttribute('aria-rowcount') ?? 1) - 1")
+            .await
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let remove = |id: String| async move {
+        docker()
+            .remove_container(
+                &id,
+                Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }),
+            )
+            .await
+            .expect("remove");
+    };
+    // What the engine held before the churn (1,000 of ours, and whatever else it holds).
+    let before = listed(client.clone()).await;
     let started = Instant::now();
     let mut n = 0u64;
+    let mut live = std::collections::VecDeque::new();
+    // The most the page listed at once during the churn.
+    let mut most = 0;
+    // PSS along the way (a sixth of the run apart), so a leak shows as a slope and not only as
+    // a difference between two ends.
+    let every = churn / 6;
+    let mut samples = Vec::new();
     while started.elapsed() < churn {
         let tick = Instant::now();
+        if !every.is_zero() && started.elapsed() >= every * (samples.len() as u32 + 1) {
+            samples.push(driver.memory_of(&app).expect("the app's processes").pss_all);
+        }
         let body = bollard::models::ContainerCreateBody {
             image: Some(FIXTURE_IMAGE.into()),
             cmd: Some(vec!["true".into()]),
@@ -2688,25 +2719,39 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
             ..Default::default()
         };
         let id = docker().create_container(Some(opts), body).await.expect("create").id;
-        docker()
-            .remove_container(
-                &id,
-                Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }),
-            )
-            .await
-            .expect("remove");
+        cleanup.container(&id);
+        live.push_back(id);
+        if live.len() > LIVE {
+            remove(live.pop_front().expect("a live container")).await;
+        }
+        if n % 10 == 9 {
+            most = most.max(listed(client.clone()).await);
+        }
         n += 1;
         tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick.elapsed())).await;
     }
+    for id in live.drain(..) {
+        remove(id).await;
+    }
     tokio::time::sleep(Duration::from_secs(30)).await;
     let last = driver.memory_of(&app).expect("the app's processes");
+    let after = listed(client.clone()).await;
     client.close().await.unwrap();
+    let along: Vec<String> = samples.iter().map(|&p| format!("{:.1}", mb(p))).collect();
     println!(
-        "bench churn-growth: PSS {:+.1} MB, app RSS {:+.1} MB over {} s ({n} containers created and removed, 1/s; from {:.1} to {:.1} MB PSS; target: no growth; smaller is better)",
+        "bench churn-growth: PSS {:+.1} MB, app RSS {:+.1} MB over {} s ({n} containers created and removed, 1/s, each listed for {LIVE} s: the page listed {before}, up to {most} during it, {after} after; PSS from {:.1} MB, then {} every {} s, to {:.1} MB; target: no growth; smaller is better)",
         mb(last.pss_all) - mb(first.pss_all),
         mb(last.rss_app) - mb(first.rss_app),
         churn.as_secs(),
         mb(first.pss_all),
+        if along.is_empty() { "-".to_owned() } else { along.join(", ") },
+        every.as_secs(),
         mb(last.pss_all)
     );
+    println!("(PSS by process before the churn: {}; after it: {})", first.breakdown(), last.breakdown());
+    assert!(
+        most > before,
+        "the page never listed a churned container ({most} at most, {before} before): the churn did not reach it"
+    );
+    assert_eq!(after, before, "after the churn the page lists what it listed before");
 }
