@@ -2208,18 +2208,23 @@ async fn an_engine_killed_under_the_window_is_said_and_its_views_resume_when_it_
     client.close().await.unwrap();
 }
 
+/// How many containers the list counts (its aria-rowcount less the header row), drawn or not.
+async fn listed(client: &Client) -> u64 {
+    let script = "return Number(document.querySelector('[data-testid=containers-table]')?.getAttribute('aria-rowcount') ?? 1) - 1";
+    js(client, script).await.as_u64().unwrap_or(0)
+}
+
 /// Waits until the containers list holds at least `n` rows (drawn or not: its aria-rowcount).
 /// Created in the same second, containers tie on their creation time, so which of them is
 /// first in the list, and drawn, is not known.
 async fn wait_listed(client: &Client, n: u64, timeout: Duration) {
     let started = Instant::now();
-    let script = "return Number(document.querySelector('[data-testid=containers-table]')?.getAttribute('aria-rowcount') ?? 1) - 1";
     loop {
-        let listed = js(client, script).await.as_u64().unwrap_or(0);
-        if listed >= n {
+        let count = listed(client).await;
+        if count >= n {
             return;
         }
-        assert!(started.elapsed() < timeout, "{listed} containers listed, not {n}, after {timeout:?}");
+        assert!(started.elapsed() < timeout, "{count} containers listed, not {n}, after {timeout:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -2677,12 +2682,6 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
     wait_listed(&client, 1000, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(30)).await;
     let first = driver.memory_of(&app).expect("the app's processes");
-    let listed = |client: Client| async move {
-        js(&client, "return Number(document.querySelector('[data-testid=containers-table]')?.getAttribute('aria-rowcount') ?? 1) - 1")
-            .await
-            .as_u64()
-            .unwrap_or(0)
-    };
     let remove = |id: String| async move {
         docker()
             .remove_container(
@@ -2693,7 +2692,7 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
             .expect("remove");
     };
     // What the engine held before the churn (1,000 of ours, and whatever else it holds).
-    let before = listed(client.clone()).await;
+    let before = listed(&client).await;
     let started = Instant::now();
     let mut n = 0u64;
     let mut live = std::collections::VecDeque::new();
@@ -2725,7 +2724,7 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
             remove(live.pop_front().expect("a live container")).await;
         }
         if n % 10 == 9 {
-            most = most.max(listed(client.clone()).await);
+            most = most.max(listed(&client).await);
         }
         n += 1;
         tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick.elapsed())).await;
@@ -2735,7 +2734,7 @@ async fn bench_memory_at_1000_containers_and_under_churn() {
     }
     tokio::time::sleep(Duration::from_secs(30)).await;
     let last = driver.memory_of(&app).expect("the app's processes");
-    let after = listed(client.clone()).await;
+    let after = listed(&client).await;
     client.close().await.unwrap();
     let along: Vec<String> = samples.iter().map(|&p| format!("{:.1}", mb(p))).collect();
     println!(
